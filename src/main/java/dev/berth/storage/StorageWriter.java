@@ -1,0 +1,24 @@
+package dev.berth.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Appends to one object. Not thread-safe: one writer per object at a time. {@link #close()} keeps what was
+ * written so a later writer can continue it; {@link #cancel()} removes the object.
+ */
+public interface StorageWriter extends Closeable {
+
+    /** Writes all remaining bytes of {@code src}. */
+    void write(ByteBuffer src) throws IOException;
+
+    /** The object's size so far, including what was there before the writer's offset. */
+    long size();
+
+    /** Makes what was written durable and visible to readers and closes the writer. */
+    void commit() throws IOException;
+
+    /** Discards the object and closes the writer. */
+    void cancel() throws IOException;
+}
