@@ -1,0 +1,202 @@
+package dev.berth.http.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A request body as a blocking {@link InputStream} fed by the event loop. The event loop offers buffers as they
+ * arrive and stops reading from the socket once {@link #HIGH_WATER} bytes wait unread; the handler's reads pull the
+ * level down and ask for more below {@link #LOW_WATER}. So a slow handler never makes the server buffer a blob, and
+ * a fast one finds the next bytes already there.
+ */
+final class BodyStream extends InputStream {
+
+    static final int HIGH_WATER = 4 * 1024 * 1024;
+    static final int LOW_WATER = 1024 * 1024;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+    private final Channel channel;
+    private final Runnable demand;
+    private final Runnable firstRead;
+    private long buffered;
+    private boolean ended;
+    private boolean discarded;
+    private boolean touched;
+    private IOException failure;
+
+    /**
+     * @param demand    run (on any thread) when the handler has drained below the low-water mark
+     * @param firstRead run once, on the handler's first read (sends {@code 100 Continue} when expected)
+     */
+    BodyStream(Channel channel, Runnable demand, Runnable firstRead) {
+        this.channel = channel;
+        this.demand = demand;
+        this.firstRead = firstRead;
+    }
+
+    /** Event loop: a piece of the body arrived; this stream now owns {@code buf}. */
+    void offer(ByteBuf buf, boolean last) {
+        lock.lock();
+        try {
+            if (discarded || failure != null) {
+                buf.release();
+            } else if (buf.isReadable()) {
+                queue.add(buf);
+                buffered += buf.readableBytes();
+            } else {
+                buf.release();
+            }
+            if (last) {
+                ended = true;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Event loop: the connection broke; readers get an IOException. */
+    void fail(IOException e) {
+        lock.lock();
+        try {
+            if (!ended && failure == null) {
+                failure = e;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the socket should be read for this body. */
+    boolean wantsMore() {
+        lock.lock();
+        try {
+            return !ended && failure == null && !discarded && buffered < HIGH_WATER;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean ended() {
+        lock.lock();
+        try {
+            return ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean failed() {
+        lock.lock();
+        try {
+            return failure != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Releases whatever is queued; later offers are released at once. */
+    void discard() {
+        lock.lock();
+        try {
+            discarded = true;
+            ByteBuf b;
+            while ((b = queue.poll()) != null) {
+                b.release();
+            }
+            buffered = 0;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        boolean askForMore = false;
+        int copied = 0;
+        lock.lock();
+        try {
+            if (!touched) {
+                touched = true;
+                firstRead.run();
+            }
+            while (queue.isEmpty()) {
+                if (failure != null) {
+                    throw failure;
+                }
+                if (ended || discarded) {
+                    return -1;
+                }
+                if (buffered < LOW_WATER) {
+                    lock.unlock();
+                    try {
+                        demand.run();
+                    } finally {
+                        lock.lock();
+                    }
+                    if (!queue.isEmpty() || ended || failure != null || discarded) {
+                        continue;
+                    }
+                }
+                try {
+                    changed.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while reading the request body");
+                }
+            }
+            while (copied < len && !queue.isEmpty()) {
+                ByteBuf head = queue.peek();
+                int n = Math.min(len - copied, head.readableBytes());
+                head.readBytes(b, off + copied, n);
+                copied += n;
+                if (!head.isReadable()) {
+                    queue.poll().release();
+                }
+            }
+            long before = buffered;
+            buffered -= copied;
+            askForMore = before >= LOW_WATER && buffered < LOW_WATER && !ended;
+        } finally {
+            lock.unlock();
+        }
+        if (askForMore) {
+            demand.run();
+        }
+        return copied;
+    }
+
+    @Override
+    public int available() {
+        lock.lock();
+        try {
+            return (int) Math.min(Integer.MAX_VALUE, buffered);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    Channel channel() {
+        return channel;
+    }
+}
