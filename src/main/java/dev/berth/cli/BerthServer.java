@@ -2,11 +2,14 @@ package dev.berth.cli;
 
 import dev.berth.config.BerthConfig;
 import dev.berth.http.BlobApi;
+import dev.berth.http.ManifestApi;
 import dev.berth.http.Router;
 import dev.berth.http.netty.NettyHttpServer;
 import dev.berth.metadata.MetadataStore;
 import dev.berth.metadata.jdbc.JdbcMetadataStore;
 import dev.berth.registry.Blobs;
+import dev.berth.registry.Listings;
+import dev.berth.registry.Manifests;
 import dev.berth.registry.Uploads;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.filesystem.FilesystemDriver;
@@ -26,6 +29,8 @@ import java.util.logging.Logger;
 public final class BerthServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BerthServer.class.getName());
+
+    private static final int MAX_PAGE = 1000;
 
     private final StorageDriver storage;
     private final MetadataStore metadata;
@@ -59,8 +64,12 @@ public final class BerthServer implements AutoCloseable {
         try {
             Blobs blobs = new Blobs(storage, metadata, config.storage().deleteEnabled());
             Uploads uploads = new Uploads(storage, metadata, clock, () -> UUID.randomUUID().toString());
+            Manifests manifests = new Manifests(storage, metadata, clock, config.storage().deleteEnabled(),
+                    config.http().maxManifestBytes());
+            Listings listings = new Listings(metadata, MAX_PAGE);
             Router router = new Router();
             new BlobApi(blobs, uploads).register(router);
+            new ManifestApi(manifests, listings).register(router);
             NettyHttpServer http = new NettyHttpServer(config.http().host(), config.http().port(),
                     config.http().idleTimeout(), router);
             LOG.info("storage: " + storage.name() + ", metadata: " + db.url().replaceAll("\\?.*", ""));

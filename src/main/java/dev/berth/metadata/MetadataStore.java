@@ -4,12 +4,15 @@ import dev.berth.oci.Digest;
 import dev.berth.oci.RepositoryName;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything about the registry's content that is not the bytes: repositories, which blobs each repository may
- * serve (distribution's per-repository {@code _layers} link), and upload sessions. One JDBC implementation serves
+ * serve (distribution's per-repository {@code _layers} link), manifests with what they refer to, tags, and upload
+ * sessions. One JDBC implementation serves
  * SQLite (default) and PostgreSQL. All methods are safe to call from many threads at once; each write is one
  * transaction. Storage is written before metadata, so metadata never names content that is not stored.
  */
@@ -42,6 +45,47 @@ public interface MetadataStore extends AutoCloseable {
     // ---- repositories ------------------------------------------------------------------------------------
 
     boolean repositoryExists(RepositoryName repository);
+
+    /** Names of repositories after {@code last} (exclusive) in lexical (byte) order, at most {@code limit}. */
+    List<String> repositories(Optional<String> last, int limit);
+
+    // ---- manifests and tags ------------------------------------------------------------------------------
+
+    /**
+     * Records a manifest whose bytes were just stored, with the blobs and manifests it refers to, and points
+     * {@code tag} at it when given; one transaction, creating the repository if needed. Putting a known manifest
+     * again only moves the tag.
+     */
+    void putManifest(RepositoryName repository, ManifestEntry manifest, Collection<Digest> blobs,
+                     Collection<Digest> manifests, Optional<String> tag, Instant now);
+
+    /** A manifest of {@code repository} by digest. */
+    Optional<ManifestEntry> manifest(RepositoryName repository, Digest digest);
+
+    /** The manifest {@code tag} points to in {@code repository}. */
+    Optional<ManifestEntry> taggedManifest(RepositoryName repository, String tag);
+
+    /** Deletes a manifest and every tag pointing to it; returns whether it existed. */
+    boolean deleteManifest(RepositoryName repository, Digest digest);
+
+    /** Deletes one tag (the manifest stays); returns whether it existed. */
+    boolean deleteTag(RepositoryName repository, String tag);
+
+    /** Tags of {@code repository} after {@code last} (exclusive) in lexical (byte) order, at most {@code limit}. */
+    List<String> tags(RepositoryName repository, Optional<String> last, int limit);
+
+    /**
+     * Manifests of {@code repository} whose subject is {@code subject}, optionally only those of
+     * {@code artifactType}, ordered by digest, after {@code after} (exclusive), at most {@code limit}.
+     */
+    List<ManifestEntry> referrers(RepositoryName repository, Digest subject, Optional<String> artifactType,
+                                  Optional<Digest> after, int limit);
+
+    /** Those of {@code digests} that {@code repository} does not link as blobs. */
+    Set<Digest> missingBlobs(RepositoryName repository, Collection<Digest> digests);
+
+    /** Those of {@code digests} that are not manifests of {@code repository}. */
+    Set<Digest> missingManifests(RepositoryName repository, Collection<Digest> digests);
 
     // ---- upload sessions ---------------------------------------------------------------------------------
 
