@@ -19,6 +19,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -36,6 +39,11 @@ public final class BerthServer implements AutoCloseable {
     private final MetadataStore metadata;
     private final NettyHttpServer http;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "berth-maintenance");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean closed;
 
     private BerthServer(StorageDriver storage, MetadataStore metadata, NettyHttpServer http) {
@@ -73,12 +81,28 @@ public final class BerthServer implements AutoCloseable {
             NettyHttpServer http = new NettyHttpServer(config.http().host(), config.http().port(),
                     config.http().idleTimeout(), router);
             LOG.info("storage: " + storage.name() + ", metadata: " + db.url().replaceAll("\\?.*", ""));
-            return new BerthServer(storage, metadata, http);
+            BerthServer server = new BerthServer(storage, metadata, http);
+            server.schedulePurge(uploads, config.storage().uploadPurgeAge());
+            return server;
         } catch (Exception | Error e) {
             metadata.close();
             storage.close();
             throw e;
         }
+    }
+
+    /** Purges idle upload sessions once a minute after start, then hourly (as distribution's uploadpurging). */
+    private void schedulePurge(Uploads uploads, Duration age) {
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                int purged = uploads.purgeIdle(age);
+                if (purged > 0) {
+                    LOG.info("purged " + purged + " upload sessions idle for more than " + age);
+                }
+            } catch (RuntimeException e) {
+                LOG.warning("upload purge failed: " + e);
+            }
+        }, 1, 60, TimeUnit.MINUTES);
     }
 
     public int port() {
@@ -92,6 +116,7 @@ public final class BerthServer implements AutoCloseable {
             return;
         }
         closed = true;
+        maintenance.shutdownNow();
         try {
             http.close(Duration.ofSeconds(10));
         } finally {

@@ -150,6 +150,40 @@ public final class Uploads {
                 .map(size -> new BlobInfo(digest, size));
     }
 
+    /**
+     * Removes upload sessions not touched for {@code age}, with their data; returns how many. Sessions are taken
+     * under their lock, so a chunk arriving at the same moment either lands first (and the session is no longer
+     * idle) or finds the session gone (404, as for any purged upload).
+     */
+    public int purgeIdle(java.time.Duration age) {
+        int purged = 0;
+        while (true) {
+            var idle = metadata.uploadsIdleSince(clock.instant().minus(age), 100);
+            if (idle.isEmpty()) {
+                return purged;
+            }
+            for (UploadSession candidate : idle) {
+                ReentrantLock lock = lockFor(candidate.id());
+                lock.lock();
+                try {
+                    Optional<UploadSession> current = metadata.upload(candidate.id());
+                    if (current.isPresent() && current.get().updatedAt().equals(candidate.updatedAt())) {
+                        discard(current.get());
+                        purged++;
+                    }
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "could not purge upload " + candidate.id(), e);
+                    return purged;
+                } finally {
+                    lock.unlock();
+                }
+            }
+            if (idle.size() < 100) {
+                return purged;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     private record Appended(UploadSession session, ResumableDigest digest) {
