@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * <p>Paths are absolute, {@code /}-separated, made of segments of {@code [A-Za-z0-9._:=-]} that are neither
  * {@code .} nor {@code ..} (see {@link StoragePath#check}). Every driver refuses any other path with
- * {@link IllegalArgumentException}, so nothing can be read or written outside the driver's root.
+ * {@link IllegalArgumentException}, so nothing can be read or written outside the driver's root; the root itself
+ * ({@code /}) can be listed and stat'ed but never written, moved or deleted.
  * A missing path is reported with {@link java.nio.file.NoSuchFileException} where an operation needs it
  * to exist. Every method is safe to call from many threads at once.
  */
@@ -53,6 +54,7 @@ public interface StorageDriver extends AutoCloseable {
      * can send it with zero copies. Empty for remote and in-memory stores.
      */
     default Optional<Path> localFile(String path) throws IOException {
+        StoragePath.check(path);
         return Optional.empty();
     }
 

@@ -16,7 +16,10 @@ public interface StorageWriter extends Closeable {
     /** The object's size so far, including what was there before the writer's offset. */
     long size();
 
-    /** Makes what was written durable and visible to readers and closes the writer. */
+    /**
+     * Makes what was written visible to readers and closes the writer; durable on disk only where the driver is
+     * configured to sync (the filesystem driver does not by default, as distribution does not).
+     */
     void commit() throws IOException;
 
     /** Discards the object and closes the writer. */
