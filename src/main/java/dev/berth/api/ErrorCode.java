@@ -12,7 +12,7 @@ public enum ErrorCode {
     BLOB_UPLOAD_OUT_OF_ORDER("BLOB_UPLOAD_INVALID", 416, "blob upload invalid: chunk out of order"),
     BLOB_UPLOAD_UNKNOWN("BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry"),
     DIGEST_INVALID("DIGEST_INVALID", 400, "provided digest did not match uploaded content"),
-    MANIFEST_BLOB_UNKNOWN("MANIFEST_BLOB_UNKNOWN", 404, "manifest references a manifest or blob unknown to registry"),
+    MANIFEST_BLOB_UNKNOWN("MANIFEST_BLOB_UNKNOWN", 400, "manifest references a manifest or blob unknown to registry"),
     MANIFEST_INVALID("MANIFEST_INVALID", 400, "manifest invalid"),
     MANIFEST_TOO_LARGE("MANIFEST_INVALID", 413, "manifest too large"),
     MANIFEST_UNKNOWN("MANIFEST_UNKNOWN", 404, "manifest unknown to registry"),

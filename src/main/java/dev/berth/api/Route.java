@@ -38,7 +38,7 @@ public enum Route {
     Route(String template, String summary, Method first, Method... rest) {
         this.template = template;
         this.summary = summary;
-        this.methods = EnumSet.of(first, rest);
+        this.methods = java.util.Collections.unmodifiableSet(EnumSet.of(first, rest));
         this.variables = new ArrayList<>();
         StringBuilder regex = new StringBuilder("^");
         Matcher m = Pattern.compile("\\{([a-z]+)}").matcher(template);
@@ -78,6 +78,17 @@ public enum Route {
         return Optional.of(values);
     }
 
+    /** The route table as a Markdown table, the one docs/api.md carries (a test keeps the two equal). */
+    public static String markdownTable() {
+        StringBuilder out = new StringBuilder("| path | methods | what |\n|---|---|---|\n");
+        for (Route r : values()) {
+            out.append("| `").append(r.template).append("` | ")
+                    .append(r.methods.stream().map(Enum::name).collect(java.util.stream.Collectors.joining(", ")))
+                    .append(" | ").append(r.summary).append(" |\n");
+        }
+        return out.toString();
+    }
+
     /** The first route whose template matches the path. */
     public static Optional<Route> find(String rawPath) {
         for (Route r : values()) {
@@ -103,11 +114,16 @@ public enum Route {
         int i = 0;
         while (m.find()) {
             out.append(template, last, m.start());
+            boolean multiSegment = m.group(1).equals("name");
             String v = values[i++];
+            if (v.isEmpty()) {
+                throw new IllegalArgumentException("empty path value");
+            }
             for (int k = 0; k < v.length(); k++) {
                 char c = v.charAt(k);
                 boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' || c == '=' || c == '~';
+                        || c == '.' || c == '_' || c == '-' || c == ':' || c == '=' || c == '~'
+                        || (c == '/' && multiSegment);
                 if (!safe) {
                     throw new IllegalArgumentException("unsafe character in path value: " + (int) c);
                 }

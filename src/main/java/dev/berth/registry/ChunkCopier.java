@@ -62,7 +62,7 @@ final class ChunkCopier {
             throws IOException {
         BlockingQueue<Filled> toWrite = new ArrayBlockingQueue<>(1);
         BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(2);
-        IOException[] writeFailure = new IOException[1];
+        IOException[] writeFailure = new IOException[1];   // written by the writer, read after a hand-off
         Thread writer = Thread.ofVirtual().name("blob-writer").start(() -> {
             try {
                 while (true) {
@@ -73,7 +73,8 @@ final class ChunkCopier {
                     if (writeFailure[0] == null) {
                         try {
                             out.write(ByteBuffer.wrap(f.buffer(), 0, f.length()));
-                        } catch (IOException | RuntimeException e) {
+                        } catch (Throwable e) {
+                            // Anything, an Error included, must reach the reader, or it would wait forever.
                             writeFailure[0] = e instanceof IOException io ? io : new IOException(e);
                         }
                     }

@@ -56,7 +56,7 @@ public final class ResumableDigest {
 
     /** Restores a state saved by {@link #exportState()}; empty when it cannot be (bad bytes, no JDK access). */
     public static Optional<ResumableDigest> restore(Digest.Algorithm algorithm, byte[] saved) {
-        if (INTERNALS == null) {
+        if (INTERNALS == null || saved == null) {
             return Optional.empty();
         }
         return INTERNALS.restore(algorithm, saved).map(spi ->
