@@ -120,7 +120,8 @@ public final class BlobApi {
     private Response finishUpload(Request req, Map<String, String> vars) throws Exception {
         RepositoryName name = Params.name(vars);
         Digest digest = Params.digest(req.queryParam("digest").orElseThrow(() ->
-                ErrorCode.DIGEST_INVALID.exception("the digest query parameter is required to finish an upload")));
+                ErrorCode.DIGEST_INVALID.exception("digest parameter missing",
+                        "the digest query parameter is required to finish an upload")));
         Optional<ChunkRange> range = req.header("Content-Range").map(ByteRanges::parseChunkRange);
         uploads.finish(name, vars.get("uuid"), digest, req.hasBody() ? req.body() : null, req.contentLength(),
                 range);

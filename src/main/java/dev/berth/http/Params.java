@@ -28,13 +28,26 @@ final class Params {
 
     static Digest digest(String raw) {
         try {
-            return Digest.parse(raw);
+            return Digest.parse(percentDecoded(raw));
         } catch (IllegalArgumentException e) {
             throw ErrorCode.DIGEST_INVALID.exception("invalid digest", e.getMessage());
         }
     }
 
+    /** Path values arrive raw; Go clients may send a digest's colon as {@code %3A}. */
+    private static String percentDecoded(String raw) {
+        if (raw.indexOf('%') < 0) {
+            return raw;
+        }
+        try {
+            return java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return raw;     // malformed escapes: left as they are, and refused as a digest
+        }
+    }
+
     static Reference reference(String raw) {
+        raw = percentDecoded(raw);
         if (Digest.looksLikeDigest(raw)) {
             return digest(raw);
         }

@@ -127,7 +127,17 @@ public final class Uploads {
     public Committed monolithic(RepositoryName repository, Digest expected, InputStream body, long contentLength)
             throws IOException {
         UploadSession session = start(repository);
-        return finish(repository, session.id(), expected, body, contentLength, Optional.empty());
+        try {
+            return finish(repository, session.id(), expected, body, contentLength, Optional.empty());
+        } catch (IOException | RuntimeException e) {
+            // nobody else knows this session's id: a failed monolithic upload must not leave it behind
+            try {
+                discard(session);
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
     }
 
     /** Cancels an upload: its data and session are removed. */

@@ -104,6 +104,23 @@ final class BodyStream extends InputStream {
         }
     }
 
+    /** Whether the body was cut short because it was malformed (a bad chunk), not because the client went away. */
+    boolean malformed() {
+        lock.lock();
+        try {
+            return failure instanceof MalformedBodyException;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The request body could not be decoded: what arrived of it must not be taken for the whole. */
+    static final class MalformedBodyException extends IOException {
+        MalformedBodyException(Throwable cause) {
+            super("malformed request body: " + cause.getMessage(), cause);
+        }
+    }
+
     /** Releases whatever is queued; later offers are released at once. */
     void discard() {
         lock.lock();

@@ -7,11 +7,13 @@ import dev.berth.http.Response;
 import dev.berth.http.Router;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -27,6 +29,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -50,6 +54,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = Logger.getLogger(ConnectionHandler.class.getName());
     private static final int STREAM_CHUNK = 64 * 1024;
+    /**
+     * How long a connection answered before its request body was read keeps reading (and dropping) that body
+     * after the response, before it is closed. Closing a socket with unread input makes the kernel reset the
+     * connection, and a reset can destroy the response before the client reads it (the lingering close of
+     * Apache httpd, Go's rstAvoidanceDelay).
+     */
+    static final long LINGER_MILLIS = 1000;
 
     private final Router router;
     private final ExecutorService workers;
@@ -59,6 +70,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean reading;
     private boolean inFlight;
+    private boolean lingering;
     private BodyStream body;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
 
@@ -77,6 +89,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            ReferenceCountUtil.release(msg);     // answered already: the rest is dropped
+            return;
+        }
         if (inFlight && (body == null || body.ended())) {
             backlog.add(msg);       // a pipelined request: its turn comes when the current one is answered
             return;
@@ -89,6 +105,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             startRequest(request);
         }
         if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                // a bad chunk: the body so far is not the whole body; the decoder now ignores the connection
+                if (body != null && !body.ended()) {
+                    body.fail(new BodyStream.MalformedBodyException(content.decoderResult().cause()));
+                }
+                content.release();
+                return;
+            }
             if (body != null && !body.ended()) {
                 body.offer(content.content(), content instanceof LastHttpContent);
             } else {
@@ -107,7 +131,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (reading || !ctx.channel().isActive()) {
             return;
         }
-        boolean want = !inFlight || (body != null && body.wantsMore());
+        boolean want = lingering || !inFlight || (body != null && body.wantsMore());
         if (want) {
             reading = true;
             ctx.read();
@@ -121,7 +145,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         Object m;
         while ((m = backlog.poll()) != null) {
-            io.netty.util.ReferenceCountUtil.release(m);
+            ReferenceCountUtil.release(m);
         }
         ctx.fireChannelInactive();
     }
@@ -175,6 +199,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (method == null) {
             Response r = Router.error(ErrorCode.METHOD_NOT_ALLOWED.exception(methodName + " is not supported"));
             writeSimple(r, version, keepAlive && stream.ended(), false, methodName, decoder.rawPath());
+            stream.discard();       // no handler will read the body: release what arrives of it
             return;
         }
         Request request = new Request(method, decoder.rawPath(), decoder.parameters(), new NettyHeaders(headers),
@@ -199,13 +224,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             response = router.dispatch(request);
         } catch (IOException e) {
-            if (stream.failed() || !ctx.channel().isActive()) {
+            if (stream.malformed()) {
+                // answered, then closed: the body never ended, so the connection is not kept alive
+                response = Router.error(ErrorCode.BAD_REQUEST.exception("malformed request body",
+                        String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
+            } else if (stream.failed() || !ctx.channel().isActive()) {
+                stream.discard();
                 requestLog.log(request, 499, 0, started);
                 ctx.channel().eventLoop().execute(() -> ctx.close());
                 return;
+            } else {
+                LOG.log(Level.WARNING, "I/O error on " + request.method() + " " + request.path(), e);
+                response = Router.error(ErrorCode.UNKNOWN.exception(
+                        "storage error; the server log has the details"));
             }
-            LOG.log(Level.WARNING, "I/O error on " + request.method() + " " + request.path(), e);
-            response = Router.error(ErrorCode.UNKNOWN.exception("storage error; the server log has the details"));
         }
         long sent;
         try {
@@ -311,7 +343,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void finish(ChannelFuture lastWrite, boolean keepAlive) {
         lastWrite.addListener((ChannelFutureListener) f -> {
             if (!keepAlive || !f.isSuccess()) {
-                f.channel().close();
+                if (f.isSuccess() && body != null && !body.ended()) {
+                    lingerAndClose();
+                } else {
+                    f.channel().close();
+                }
                 return;
             }
             // on the event loop
@@ -326,6 +362,30 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             maybeRead();
         });
+    }
+
+    /**
+     * Closes a connection whose client may still be sending the body of a request already answered: first only
+     * our side (the client reads the response, then end of stream), while reading and dropping what still comes,
+     * until the client closes too or {@link #LINGER_MILLIS} pass.
+     */
+    private void lingerAndClose() {
+        Channel ch = ctx.channel();
+        if (!(ch instanceof DuplexChannel duplex)) {
+            ch.close();
+            return;
+        }
+        lingering = true;
+        if (body != null) {
+            body.discard();
+        }
+        duplex.shutdownOutput().addListener(done -> {
+            if (!done.isSuccess()) {
+                ch.close();
+            }
+        });
+        ch.eventLoop().schedule(() -> ch.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        maybeRead();
     }
 
     /** Netty headers seen through the Netty-free {@link Request.Headers}. */
