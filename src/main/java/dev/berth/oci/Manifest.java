@@ -2,6 +2,7 @@ package dev.berth.oci;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,8 +32,10 @@ import java.util.Optional;
 public record Manifest(String mediaType, Descriptor config, List<Descriptor> layers, List<Descriptor> manifests,
                        Descriptor subject, String artifactType, Map<String, String> annotations) {
 
+    // one JSON document: duplicate keys and anything but whitespace after the object are refused
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public boolean isIndex() {
         return config == null;
@@ -44,10 +47,10 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
 
     /**
      * The artifact type the referrers API reports: {@code artifactType}, else for an image manifest the config's
-     * media type (OCI distribution spec 1.1), else null.
+     * media type (OCI distribution spec 1.1), else null. An empty {@code artifactType} counts as missing.
      */
     public String effectiveArtifactType() {
-        if (artifactType != null) {
+        if (artifactType != null && !artifactType.isEmpty()) {
             return artifactType;
         }
         return config != null ? config.mediaType() : null;
@@ -98,7 +101,9 @@ public record Manifest(String mediaType, Descriptor config, List<Descriptor> lay
                     + (header == null ? "missing" : header));
         }
         JsonNode version = obj.get("schemaVersion");
-        if (version == null || !version.isIntegralNumber() || version.asInt() != 2) {
+        // canConvertToInt: 4294967298 is integral, and intValue() would wrap it to 2
+        if (version == null || !version.isIntegralNumber() || !version.canConvertToInt()
+                || version.intValue() != 2) {
             throw new InvalidManifestException("schemaVersion must be 2");
         }
         String artifactType = optionalText(obj, "artifactType");

@@ -281,6 +281,506 @@ public abstract class MetadataStoreContract {
         assertThat(store.repositoryExists(A_SLASH_B)).isTrue();
     }
 
+    // ---- manifests and tags ------------------------------------------------------------------------------
+
+    protected static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    protected static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    protected static final String SBOM = "application/vnd.example.sbom.v1";
+    protected static final String SIGNATURE = "application/vnd.example.signature.v1";
+
+    /** An image manifest entry with no artifact type, subject or annotations. */
+    protected static ManifestEntry image(Digest digest, long size) {
+        return new ManifestEntry(digest, OCI_MANIFEST, size, null, null, null);
+    }
+
+    /** An artifact manifest entry referring to {@code subject}. */
+    protected static ManifestEntry referrer(Digest digest, String artifactType, Digest subject) {
+        return new ManifestEntry(digest, OCI_MANIFEST, 100, artifactType, subject,
+                "{\"org.example.name\":\"" + digest.hex().substring(0, 8) + "\"}");
+    }
+
+    protected void putManifest(RepositoryName repository, ManifestEntry entry, String... tags) {
+        if (tags.length == 0) {
+            store.putManifest(repository, entry, List.of(), List.of(), Optional.empty(), T0);
+        }
+        for (String tag : tags) {
+            store.putManifest(repository, entry, List.of(), List.of(), Optional.of(tag), T0);
+        }
+    }
+
+    protected List<String> allTags(RepositoryName repository) {
+        return store.tags(repository, Optional.empty(), 10_000);
+    }
+
+    @Test
+    void putManifest_thenManifestByDigest_returnsEveryField() {
+        ManifestEntry entry = new ManifestEntry(D1, OCI_MANIFEST, 1234, SBOM, D2, "{\"k\":\"v\",\"a\":\"b\"}");
+
+        store.putManifest(A, entry, List.of(), List.of(), Optional.empty(), T0);
+
+        assertThat(store.manifest(A, D1)).contains(entry);
+        assertThat(store.manifest(A, D2)).isEmpty();
+    }
+
+    @Test
+    void putManifest_withoutOptionalFields_returnsNulls() {
+        ManifestEntry entry = new ManifestEntry(D1, OCI_INDEX, 77, null, null, null);
+
+        store.putManifest(A, entry, List.of(), List.of(D2), Optional.empty(), T0);
+
+        assertThat(store.manifest(A, D1)).contains(entry);
+    }
+
+    @Test
+    void putManifest_createsRepository() {
+        putManifest(A_SLASH_B, image(D1, 10));
+
+        assertThat(store.repositoryExists(A_SLASH_B)).isTrue();
+        assertThat(store.repositoryExists(A)).isFalse();
+        assertThat(store.repositories(Optional.empty(), 10)).containsExactly("a/b");
+    }
+
+    @Test
+    void putManifest_recordsItsBytesAsBlob() {
+        putManifest(A, image(D1, 321), "latest");
+
+        assertThat(store.blobSize(D1)).as("the manifest's bytes are a blob of the registry").contains(321L);
+    }
+
+    @Test
+    void putManifest_withTag_pointsTagAtIt() {
+        ManifestEntry entry = image(D1, 10);
+
+        putManifest(A, entry, "latest");
+
+        assertThat(store.taggedManifest(A, "latest")).contains(entry);
+        assertThat(store.taggedManifest(A, "other")).isEmpty();
+        assertThat(allTags(A)).containsExactly("latest");
+    }
+
+    @Test
+    void putManifest_withoutTag_createsNoTag() {
+        putManifest(A, image(D1, 10));
+
+        assertThat(store.manifest(A, D1)).isPresent();
+        assertThat(allTags(A)).isEmpty();
+    }
+
+    @Test
+    void putManifest_sameManifestUnderSeveralTags_allPointAtIt() {
+        ManifestEntry entry = image(D1, 10);
+
+        putManifest(A, entry, "1", "1.0", "latest");
+
+        assertThat(allTags(A)).containsExactly("1", "1.0", "latest");
+        for (String tag : List.of("1", "1.0", "latest")) {
+            assertThat(store.taggedManifest(A, tag)).contains(entry);
+        }
+    }
+
+    @Test
+    void putManifest_existingTag_movesTagToNewManifest() {
+        ManifestEntry first = image(D1, 10);
+        ManifestEntry second = image(D2, 20);
+        putManifest(A, first, "latest", "v1");
+
+        putManifest(A, second, "latest");
+
+        assertThat(store.taggedManifest(A, "latest")).contains(second);
+        assertThat(store.taggedManifest(A, "v1")).contains(first);
+        assertThat(store.manifest(A, D1)).as("the untagged manifest stays").contains(first);
+        assertThat(allTags(A)).containsExactly("latest", "v1");
+    }
+
+    @Test
+    void putManifest_knownManifestAgain_onlyMovesTagAndKeepsFirstRecord() {
+        ManifestEntry original = new ManifestEntry(D1, OCI_MANIFEST, 10, SBOM, null, "{\"x\":\"1\"}");
+        ManifestEntry other = image(D2, 20);
+        putManifest(A, original, "a");
+        putManifest(A, other, "b");
+
+        ManifestEntry again = new ManifestEntry(D1, OCI_MANIFEST, 10, SIGNATURE, D2, "{\"x\":\"2\"}");
+        store.putManifest(A, again, List.of(), List.of(), Optional.of("b"), t(10));
+
+        assertThat(store.manifest(A, D1)).as("a known manifest is not rewritten").contains(original);
+        assertThat(store.taggedManifest(A, "b")).contains(original);
+        assertThat(store.taggedManifest(A, "a")).contains(original);
+        assertThat(store.manifest(A, D2)).contains(other);
+        assertThat(store.referrers(A, D2, Optional.empty(), Optional.empty(), 10)).isEmpty();
+    }
+
+    @Test
+    void putManifest_sameDigestInTwoRepositories_recordedInEach() {
+        putManifest(A, image(D1, 10), "a-tag");
+        putManifest(B, image(D1, 10), "b-tag");
+
+        assertThat(store.manifest(A, D1)).isPresent();
+        assertThat(store.manifest(B, D1)).isPresent();
+        assertThat(allTags(A)).containsExactly("a-tag");
+        assertThat(allTags(B)).containsExactly("b-tag");
+        assertThat(store.taggedManifest(A, "b-tag")).isEmpty();
+    }
+
+    @Test
+    void manifest_otherOrUnknownRepository_isEmpty() {
+        putManifest(A_SLASH_B, image(D1, 10), "latest");
+
+        assertThat(store.manifest(A, D1)).isEmpty();
+        assertThat(store.manifest(AB, D1)).isEmpty();
+        assertThat(store.manifest(RepositoryName.of("nowhere"), D1)).isEmpty();
+        assertThat(store.taggedManifest(A, "latest")).isEmpty();
+        assertThat(store.taggedManifest(RepositoryName.of("nowhere"), "latest")).isEmpty();
+    }
+
+    @Test
+    void taggedManifest_isCaseSensitive() {
+        putManifest(A, image(D1, 10), "Latest");
+
+        assertThat(store.taggedManifest(A, "Latest")).isPresent();
+        assertThat(store.taggedManifest(A, "latest")).isEmpty();
+        assertThat(store.taggedManifest(A, "LATEST")).isEmpty();
+    }
+
+    @Test
+    void deleteManifest_removesItAndEveryTagPointingToIt() {
+        ManifestEntry doomed = image(D1, 10);
+        ManifestEntry kept = image(D2, 20);
+        putManifest(A, doomed, "v1", "latest");
+        putManifest(A, kept, "v2");
+
+        assertThat(store.deleteManifest(A, D1)).isTrue();
+
+        assertThat(store.manifest(A, D1)).isEmpty();
+        assertThat(store.taggedManifest(A, "v1")).isEmpty();
+        assertThat(store.taggedManifest(A, "latest")).isEmpty();
+        assertThat(store.taggedManifest(A, "v2")).contains(kept);
+        assertThat(allTags(A)).containsExactly("v2");
+        assertThat(store.deleteManifest(A, D1)).as("second delete").isFalse();
+    }
+
+    @Test
+    void deleteManifest_onlyInThatRepository() {
+        putManifest(A, image(D1, 10), "latest");
+        putManifest(AB, image(D1, 10), "latest");
+        putManifest(A_SLASH_B, image(D1, 10), "latest");
+
+        assertThat(store.deleteManifest(A, D1)).isTrue();
+
+        assertThat(store.manifest(AB, D1)).isPresent();
+        assertThat(store.manifest(A_SLASH_B, D1)).isPresent();
+        assertThat(store.taggedManifest(AB, "latest")).isPresent();
+        assertThat(store.taggedManifest(A_SLASH_B, "latest")).isPresent();
+        assertThat(store.blobSize(D1)).as("the bytes' blob row stays").contains(10L);
+    }
+
+    @Test
+    void deleteManifest_thenPutAgain_recordsItAfreshWithoutOldTags() {
+        Digest layer = digest("layer");
+        Digest config = digest("config");
+        store.putBlob(A, layer, 5, T0);
+        store.putBlob(A, config, 2, T0);
+        store.putManifest(A, image(D1, 10), List.of(config, layer), List.of(), Optional.of("latest"), T0);
+
+        assertThat(store.deleteManifest(A, D1)).isTrue();
+        store.putManifest(A, image(D1, 10), List.of(config), List.of(), Optional.of("again"), t(1));
+
+        assertThat(store.taggedManifest(A, "again")).contains(image(D1, 10));
+        assertThat(store.taggedManifest(A, "latest")).as("the old tag does not come back").isEmpty();
+        assertThat(store.linkedBlobSize(A, layer)).as("blob links are not the manifest's to remove").contains(5L);
+    }
+
+    @Test
+    void deleteManifest_unknown_returnsFalseAndChangesNothing() {
+        putManifest(A, image(D1, 10), "latest");
+
+        assertThat(store.deleteManifest(A, D2)).isFalse();
+        assertThat(store.deleteManifest(B, D1)).isFalse();
+        assertThat(store.deleteManifest(RepositoryName.of("nowhere"), D1)).isFalse();
+
+        assertThat(store.taggedManifest(A, "latest")).isPresent();
+    }
+
+    @Test
+    void deleteManifest_ofAReferrer_removesItFromReferrers() {
+        putManifest(A, image(D1, 10));
+        Digest sbom = digest("sbom");
+        Digest sig = digest("sig");
+        putManifest(A, referrer(sbom, SBOM, D1));
+        putManifest(A, referrer(sig, SIGNATURE, D1));
+
+        store.deleteManifest(A, sbom);
+
+        assertThat(store.referrers(A, D1, Optional.empty(), Optional.empty(), 10))
+                .extracting(ManifestEntry::digest).containsExactly(sig);
+    }
+
+    @Test
+    void deleteTag_removesOnlyThatTag_manifestStays() {
+        ManifestEntry entry = image(D1, 10);
+        putManifest(A, entry, "v1", "latest");
+
+        assertThat(store.deleteTag(A, "v1")).isTrue();
+
+        assertThat(store.taggedManifest(A, "v1")).isEmpty();
+        assertThat(store.taggedManifest(A, "latest")).contains(entry);
+        assertThat(store.manifest(A, D1)).contains(entry);
+        assertThat(allTags(A)).containsExactly("latest");
+        assertThat(store.deleteTag(A, "v1")).as("second delete").isFalse();
+    }
+
+    @Test
+    void deleteTag_lastTag_keepsManifest() {
+        putManifest(A, image(D1, 10), "only");
+
+        assertThat(store.deleteTag(A, "only")).isTrue();
+
+        assertThat(store.manifest(A, D1)).isPresent();
+        assertThat(allTags(A)).isEmpty();
+    }
+
+    @Test
+    void deleteTag_unknownOrOtherRepository_returnsFalse() {
+        putManifest(A, image(D1, 10), "latest");
+
+        assertThat(store.deleteTag(A, "nope")).isFalse();
+        assertThat(store.deleteTag(B, "latest")).isFalse();
+        assertThat(store.deleteTag(A, "LATEST")).isFalse();
+        assertThat(store.deleteTag(RepositoryName.of("nowhere"), "latest")).isFalse();
+
+        assertThat(store.taggedManifest(A, "latest")).isPresent();
+    }
+
+    /** Tags in the order their bytes sort: '-' < '.' < digits < upper case < '_' < lower case. */
+    private static final List<String> TAGS_IN_BYTE_ORDER = List.of(
+            "0", "1", "1-rc", "1.0", "1.0-rc.1", "1.0.0", "10", "2", "9", "A", "LATEST", "Latest", "Z", "_", "_a",
+            "a", "a-b", "a.b", "a0", "aB", "a_b", "ab", "latest", "latest-1", "latest.1", "latest_1", "z");
+
+    @Test
+    void tags_areInLexicalByteOrder() {
+        List<String> shuffled = new ArrayList<>(TAGS_IN_BYTE_ORDER);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+        putManifest(A, image(D1, 10), shuffled.toArray(String[]::new));
+
+        assertThat(allTags(A)).containsExactlyElementsOf(TAGS_IN_BYTE_ORDER);
+        assertThat(TAGS_IN_BYTE_ORDER).as("the list itself is in byte order").isSorted();
+    }
+
+    @Test
+    void tags_pagedWithLastAndLimit_visitEveryTagOnceInOrder() {
+        putManifest(A, image(D1, 10), TAGS_IN_BYTE_ORDER.toArray(String[]::new));
+
+        for (int limit : new int[] {1, 2, 5, TAGS_IN_BYTE_ORDER.size(), 100}) {
+            List<String> seen = new ArrayList<>();
+            Optional<String> last = Optional.empty();
+            for (int pages = 0; pages < 100; pages++) {
+                List<String> page = store.tags(A, last, limit);
+                assertThat(page.size()).as("page size with limit %d", limit).isLessThanOrEqualTo(limit);
+                if (page.isEmpty()) {
+                    break;
+                }
+                seen.addAll(page);
+                last = Optional.of(page.getLast());
+            }
+            assertThat(seen).as("limit %d", limit).containsExactlyElementsOf(TAGS_IN_BYTE_ORDER);
+        }
+    }
+
+    @Test
+    void tags_lastNeedNotBeATag_startsStrictlyAfterIt() {
+        putManifest(A, image(D1, 10), TAGS_IN_BYTE_ORDER.toArray(String[]::new));
+
+        assertThat(store.tags(A, Optional.of("Latest"), 3)).containsExactly("Z", "_", "_a");
+        assertThat(store.tags(A, Optional.of("Lz"), 2)).as("between tags").containsExactly("Z", "_");
+        assertThat(store.tags(A, Optional.of("a."), 2)).containsExactly("a.b", "a0");
+        assertThat(store.tags(A, Optional.of("z"), 10)).isEmpty();
+        assertThat(store.tags(A, Optional.of("zz"), 10)).isEmpty();
+        assertThat(store.tags(A, Optional.of(""), 2)).containsExactly("0", "1");
+    }
+
+    @Test
+    void tags_limitZero_isEmpty() {
+        putManifest(A, image(D1, 10), "latest");
+
+        assertThat(store.tags(A, Optional.empty(), 0)).isEmpty();
+    }
+
+    @Test
+    void tags_onlyOfThatRepository() {
+        putManifest(A, image(D1, 10), "in-a");
+        putManifest(AB, image(D1, 10), "in-ab");
+        putManifest(A_SLASH_B, image(D2, 20), "in-a-slash-b");
+
+        assertThat(allTags(A)).containsExactly("in-a");
+        assertThat(allTags(AB)).containsExactly("in-ab");
+        assertThat(allTags(A_SLASH_B)).containsExactly("in-a-slash-b");
+        assertThat(allTags(RepositoryName.of("nowhere"))).isEmpty();
+    }
+
+    @Test
+    void repositories_areInLexicalByteOrder_pagedWithLastAndLimit() {
+        List<String> inByteOrder = List.of("0", "9z", "a", "a-b", "a.b", "a/b", "a/b/c", "a0", "a__b", "a_b", "ab",
+                "b", "library/alpine", "library/busybox", "z");
+        List<String> shuffled = new ArrayList<>(inByteOrder);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(3));
+        int i = 0;
+        for (String name : shuffled) {
+            // every way a repository comes to exist
+            switch (i++ % 3) {
+                case 0 -> store.putBlob(RepositoryName.of(name), D1, 1, T0);
+                case 1 -> putManifest(RepositoryName.of(name), image(D2, 2), "latest");
+                default -> store.createUpload(new UploadSession("up-" + name, RepositoryName.of(name), 0, T0, T0));
+            }
+        }
+
+        assertThat(store.repositories(Optional.empty(), 100)).containsExactlyElementsOf(inByteOrder);
+        assertThat(store.repositories(Optional.empty(), 3)).containsExactly("0", "9z", "a");
+        assertThat(store.repositories(Optional.of("a"), 4)).containsExactly("a-b", "a.b", "a/b", "a/b/c");
+        assertThat(store.repositories(Optional.of("a/b/c"), 3)).containsExactly("a0", "a__b", "a_b");
+        assertThat(store.repositories(Optional.of("library"), 10))
+                .containsExactly("library/alpine", "library/busybox", "z");
+        assertThat(store.repositories(Optional.of("z"), 10)).isEmpty();
+        assertThat(store.repositories(Optional.empty(), 0)).isEmpty();
+        List<String> paged = new ArrayList<>();
+        Optional<String> last = Optional.empty();
+        List<String> page;
+        while (!(page = store.repositories(last, 4)).isEmpty()) {
+            paged.addAll(page);
+            last = Optional.of(page.getLast());
+        }
+        assertThat(paged).containsExactlyElementsOf(inByteOrder);
+    }
+
+    @Test
+    void referrers_areManifestsWithThatSubjectInThatRepository_inDigestOrder() {
+        Digest subject = D1;
+        putManifest(A, image(subject, 10), "latest");
+        List<Digest> mine = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Digest d = digest("referrer-" + i);
+            mine.add(d);
+            putManifest(A, referrer(d, i % 2 == 0 ? SBOM : SIGNATURE, subject));
+        }
+        putManifest(A, referrer(digest("of-another-subject"), SBOM, D2));
+        putManifest(B, referrer(digest("in-another-repository"), SBOM, subject));
+        putManifest(AB, referrer(digest("in-a-similar-repository"), SBOM, subject));
+        mine.sort(java.util.Comparator.comparing(Digest::toString));
+
+        List<ManifestEntry> all = store.referrers(A, subject, Optional.empty(), Optional.empty(), 100);
+
+        assertThat(all).extracting(ManifestEntry::digest).containsExactlyElementsOf(mine);
+        assertThat(all).allSatisfy(e -> {
+            assertThat(e.subject()).isEqualTo(subject);
+            assertThat(e.annotations()).startsWith("{\"org.example.name\"");
+        });
+    }
+
+    @Test
+    void referrers_filteredByArtifactType_onlyThatType() {
+        putManifest(A, image(D1, 10));
+        List<Digest> sboms = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Digest d = digest("referrer-" + i);
+            boolean sbom = i != 2;
+            if (sbom) {
+                sboms.add(d);
+            }
+            putManifest(A, referrer(d, sbom ? SBOM : SIGNATURE, D1));
+        }
+        putManifest(A, new ManifestEntry(digest("untyped"), OCI_INDEX, 50, null, D1, null));
+        sboms.sort(java.util.Comparator.comparing(Digest::toString));
+
+        assertThat(store.referrers(A, D1, Optional.of(SBOM), Optional.empty(), 100))
+                .extracting(ManifestEntry::digest).containsExactlyElementsOf(sboms);
+        assertThat(store.referrers(A, D1, Optional.of(SIGNATURE), Optional.empty(), 100))
+                .extracting(ManifestEntry::digest).containsExactly(digest("referrer-2"));
+        assertThat(store.referrers(A, D1, Optional.of("application/vnd.example.unknown"), Optional.empty(), 100))
+                .isEmpty();
+        assertThat(store.referrers(A, D1, Optional.of(SBOM.toUpperCase()), Optional.empty(), 100))
+                .as("artifact types match exactly").isEmpty();
+        assertThat(store.referrers(A, D1, Optional.empty(), Optional.empty(), 100)).hasSize(6);
+    }
+
+    @Test
+    void referrers_pagedByDigest_visitEachOnce() {
+        putManifest(A, image(D1, 10));
+        List<Digest> all = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            Digest d = digest("referrer-" + i);
+            all.add(d);
+            putManifest(A, referrer(d, i < 5 ? SBOM : SIGNATURE, D1));
+        }
+        all.sort(java.util.Comparator.comparing(Digest::toString));
+
+        List<Digest> seen = new ArrayList<>();
+        Optional<Digest> after = Optional.empty();
+        List<ManifestEntry> page;
+        while (!(page = store.referrers(A, D1, Optional.empty(), after, 3)).isEmpty()) {
+            assertThat(page.size()).isLessThanOrEqualTo(3);
+            page.forEach(e -> seen.add(e.digest()));
+            after = Optional.of(page.getLast().digest());
+        }
+        assertThat(seen).containsExactlyElementsOf(all);
+
+        List<ManifestEntry> firstTwoSboms = store.referrers(A, D1, Optional.of(SBOM), Optional.empty(), 2);
+        List<ManifestEntry> restOfSboms = store.referrers(A, D1, Optional.of(SBOM),
+                Optional.of(firstTwoSboms.getLast().digest()), 10);
+        assertThat(firstTwoSboms).hasSize(2);
+        assertThat(restOfSboms).hasSize(3).allSatisfy(e -> assertThat(e.artifactType()).isEqualTo(SBOM));
+    }
+
+    @Test
+    void referrers_subjectNeedNotExist() {
+        putManifest(A, referrer(D2, SBOM, D1));
+
+        assertThat(store.referrers(A, D1, Optional.empty(), Optional.empty(), 10))
+                .extracting(ManifestEntry::digest).containsExactly(D2);
+        assertThat(store.referrers(RepositoryName.of("nowhere"), D1, Optional.empty(), Optional.empty(), 10))
+                .isEmpty();
+    }
+
+    @Test
+    void missingBlobs_areThoseTheRepositoryDoesNotLink() {
+        Digest linked = digest("linked");
+        Digest elsewhere = digest("elsewhere");
+        Digest unlinked = digest("unlinked");
+        Digest unknown = digest("unknown");
+        store.putBlob(A, linked, 1, T0);
+        store.putBlob(B, elsewhere, 1, T0);
+        store.putBlob(A, unlinked, 1, T0);
+        store.unlinkBlob(A, unlinked);
+
+        assertThat(store.missingBlobs(A, List.of(linked, elsewhere, unlinked, unknown)))
+                .containsExactlyInAnyOrder(elsewhere, unlinked, unknown);
+        assertThat(store.missingBlobs(A, List.of(linked))).isEmpty();
+        assertThat(store.missingBlobs(A, List.of())).isEmpty();
+        assertThat(store.missingBlobs(RepositoryName.of("nowhere"), List.of(linked))).containsExactly(linked);
+    }
+
+    @Test
+    void missingBlobs_manifestIsNotABlobLink() {
+        putManifest(A, image(D1, 10), "latest");
+
+        assertThat(store.missingBlobs(A, List.of(D1))).containsExactly(D1);
+    }
+
+    @Test
+    void missingManifests_areThoseNotManifestsOfTheRepository() {
+        Digest here = digest("here");
+        Digest elsewhere = digest("elsewhere");
+        Digest deleted = digest("deleted");
+        Digest blob = digest("blob");
+        putManifest(A, image(here, 1));
+        putManifest(B, image(elsewhere, 1));
+        putManifest(A, image(deleted, 1));
+        store.deleteManifest(A, deleted);
+        store.putBlob(A, blob, 1, T0);
+
+        assertThat(store.missingManifests(A, List.of(here, elsewhere, deleted, blob)))
+                .containsExactlyInAnyOrder(elsewhere, deleted, blob);
+        assertThat(store.missingManifests(A, List.of(here))).isEmpty();
+        assertThat(store.missingManifests(A, List.of())).isEmpty();
+    }
+
     // ---- upload sessions ---------------------------------------------------------------------------------
 
     @Test

@@ -229,6 +229,62 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     }
 
     @Test
+    void deleteManifest_removesItsReferenceRowsOnlyInThatRepository() throws SQLException {
+        Digest config = digest("config");
+        Digest layer = digest("layer");
+        Digest child = digest("child");
+        for (RepositoryName r : List.of(A, B)) {
+            store.putBlob(r, config, 2, T0);
+            store.putBlob(r, layer, 3, T0);
+            store.putManifest(r, image(child, 5), List.of(config, layer), List.of(), Optional.empty(), T0);
+            store.putManifest(r, new dev.berth.metadata.ManifestEntry(D1, OCI_INDEX, 9, null, null, null),
+                    List.of(), List.of(child), Optional.of("latest"), T0);
+        }
+        String references = "SELECT r.name, m.manifest_digest, m.child_digest, m.kind FROM manifest_references m"
+                + " JOIN repositories r ON r.id = m.repository_id ORDER BY r.name, m.manifest_digest, m.child_digest";
+        try (Connection c = jdbc().dataSource().getConnection()) {
+            assertThat(rows(c, references)).hasSize(6).contains(
+                    "a|" + child + "|" + config + "|b", "a|" + child + "|" + layer + "|b", "a|" + D1 + "|" + child + "|m");
+        }
+
+        assertThat(store.deleteManifest(A, child)).isTrue();
+        assertThat(store.deleteManifest(A, D1)).isTrue();
+
+        try (Connection c = jdbc().dataSource().getConnection()) {
+            assertThat(rows(c, references)).hasSize(3).allMatch(row -> row.startsWith("b|"));
+            assertThat(rows(c, "SELECT COUNT(*) FROM tags")).containsExactly("1");
+        }
+    }
+
+    @Test
+    void manifestQueries_useIndexesNeverFullScans() throws SQLException {
+        List<String> statements = List.of(JdbcMetadataStore.REPOSITORIES, JdbcMetadataStore.REPOSITORY_ID_OF,
+                JdbcMetadataStore.INSERT_MANIFEST, JdbcMetadataStore.INSERT_REFERENCE, JdbcMetadataStore.UPSERT_TAG,
+                JdbcMetadataStore.MANIFEST, JdbcMetadataStore.TAGGED_MANIFEST, JdbcMetadataStore.MANIFEST_EXISTS,
+                JdbcMetadataStore.LINK_EXISTS, JdbcMetadataStore.DELETE_TAGS_OF_MANIFEST,
+                JdbcMetadataStore.DELETE_REFERENCES_OF_MANIFEST, JdbcMetadataStore.DELETE_MANIFEST,
+                JdbcMetadataStore.DELETE_TAG, JdbcMetadataStore.TAGS, JdbcMetadataStore.REFERRERS,
+                JdbcMetadataStore.REFERRERS_OF_TYPE);
+        try (Connection c = jdbc().dataSource().getConnection()) {
+            for (String sql : statements) {
+                List<String> plan = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+                    for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
+                        ps.setString(i, "x");
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            plan.add(rs.getString("detail"));
+                        }
+                    }
+                }
+                assertThat(plan).as("plan of %s", sql)
+                        .noneMatch(step -> step.startsWith("SCAN") || step.contains("TEMP B-TREE"));
+            }
+        }
+    }
+
+    @Test
     void twoStoresOnOneFile_concurrentPutsAndMounts_neverReportBusy() throws Exception {
         try (JdbcMetadataStore second = JdbcMetadataStore.open(url(), null, null, 4)) {
             MetadataStore[] stores = {store, second};
