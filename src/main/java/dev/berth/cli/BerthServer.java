@@ -33,8 +33,6 @@ public final class BerthServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BerthServer.class.getName());
 
-    private static final int MAX_PAGE = 1000;
-
     private final StorageDriver storage;
     private final MetadataStore metadata;
     private final NettyHttpServer http;
@@ -74,7 +72,7 @@ public final class BerthServer implements AutoCloseable {
             Uploads uploads = new Uploads(storage, metadata, clock, () -> UUID.randomUUID().toString());
             Manifests manifests = new Manifests(storage, metadata, clock, config.storage().deleteEnabled(),
                     config.http().maxManifestBytes());
-            Listings listings = new Listings(metadata, MAX_PAGE);
+            Listings listings = new Listings(metadata, config.http().maxPageSize());
             Router router = new Router();
             new BlobApi(blobs, uploads).register(router);
             new ManifestApi(manifests, listings).register(router);

@@ -27,9 +27,15 @@ public record BerthConfig(Http http, Storage storage, Database database) {
      * @param port         port to listen on; 0 picks a free port (tests)
      * @param idleTimeout  a connection with no traffic either way for this long is closed
      * @param maxManifestBytes  cap on a manifest body
+     * @param maxPageSize  most entries in one page of tags, catalog or referrers (more follow behind a Link)
      */
-    public record Http(String host, int port, Duration idleTimeout, long maxManifestBytes) {
+    public record Http(String host, int port, Duration idleTimeout, long maxManifestBytes, int maxPageSize) {
         public static final int DEFAULT_PORT = 5050;
+        public static final int DEFAULT_MAX_PAGE_SIZE = 1000;
+
+        public Http(String host, int port, Duration idleTimeout, long maxManifestBytes) {
+            this(host, port, idleTimeout, maxManifestBytes, DEFAULT_MAX_PAGE_SIZE);
+        }
 
         public Http {
             Objects.requireNonNull(host, "http host");
@@ -43,6 +49,9 @@ public record BerthConfig(Http http, Storage storage, Database database) {
             if (maxManifestBytes <= 0) {
                 throw new IllegalArgumentException("http.maxmanifestbytes must be positive");
             }
+            if (maxPageSize < 1) {
+                throw new IllegalArgumentException("http.maxpagesize must be at least 1");
+            }
         }
 
         public static Http defaults() {
@@ -50,7 +59,7 @@ public record BerthConfig(Http http, Storage storage, Database database) {
         }
 
         public Http withPort(int newPort) {
-            return new Http(host, newPort, idleTimeout, maxManifestBytes);
+            return new Http(host, newPort, idleTimeout, maxManifestBytes, maxPageSize);
         }
 
         /** {@code host:port}, the form of {@code http.addr}. */

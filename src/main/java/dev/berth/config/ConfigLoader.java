@@ -73,6 +73,7 @@ public final class ConfigLoader {
         HTTP_ADDR("http.addr"),
         HTTP_IDLETIMEOUT("http.idletimeout"),
         HTTP_MAXMANIFESTBYTES("http.maxmanifestbytes"),
+        HTTP_MAXPAGESIZE("http.maxpagesize"),
         STORAGE_FILESYSTEM_ROOTDIRECTORY("storage.filesystem.rootdirectory"),
         STORAGE_DELETE_ENABLED("storage.delete.enabled"),
         STORAGE_MAINTENANCE_UPLOADPURGING_AGE("storage.maintenance.uploadpurging.age"),
@@ -387,6 +388,23 @@ public final class ConfigLoader {
             }
         }
 
+        int maxPage = dh.maxPageSize();
+        Value mp = values.get(Key.HTTP_MAXPAGESIZE);
+        if (mp != null) {
+            String t = mp.text().strip();
+            try {
+                if (!t.matches("[0-9]{1,9}")) {
+                    throw new NumberFormatException();
+                }
+                maxPage = Integer.parseInt(t);
+                if (maxPage <= 0) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                problems.add(mp.label() + ": must be a positive whole number, got " + mp.text());
+            }
+        }
+
         // storage
         BerthConfig.Storage ds = defaults.storage();
         String driver = ds.driver();
@@ -468,7 +486,7 @@ public final class ConfigLoader {
         }
         try {
             return new BerthConfig(
-                    new BerthConfig.Http(host, port, idle, maxManifest),
+                    new BerthConfig.Http(host, port, idle, maxManifest, maxPage),
                     new BerthConfig.Storage(driver, root, deleteEnabled, purgeAge),
                     new BerthConfig.Database(url, username, password, pool));
         } catch (IllegalArgumentException | NullPointerException e) {
@@ -664,6 +682,7 @@ public final class ConfigLoader {
         line(out, 1, "addr", scalar(h.addr()));
         line(out, 1, "idletimeout", formatDuration(h.idleTimeout()));
         line(out, 1, "maxmanifestbytes", Long.toString(h.maxManifestBytes()));
+        line(out, 1, "maxpagesize", Integer.toString(h.maxPageSize()));
         BerthConfig.Storage s = config.storage();
         out.append("storage:\n");
         if (s.driver().equals("filesystem")) {

@@ -59,6 +59,7 @@ class ConfigLoaderTest {
                   addr: 10.1.2.3:5001
                   idletimeout: 90s
                   maxmanifestbytes: 1048576
+                  maxpagesize: 250
                 storage:
                   filesystem:
                     rootdirectory: /srv/registry
@@ -74,7 +75,7 @@ class ConfigLoaderTest {
                   maxpoolsize: 20
                 """);
         BerthConfig c = ConfigLoader.load(file, NO_ENV);
-        assertThat(c.http()).isEqualTo(new BerthConfig.Http("10.1.2.3", 5001, Duration.ofSeconds(90), 1048576));
+        assertThat(c.http()).isEqualTo(new BerthConfig.Http("10.1.2.3", 5001, Duration.ofSeconds(90), 1048576, 250));
         assertThat(c.storage()).isEqualTo(
                 new BerthConfig.Storage("filesystem", Path.of("/srv/registry"), true, Duration.ofHours(48)));
         assertThat(c.database()).isEqualTo(
@@ -255,6 +256,8 @@ class ConfigLoaderTest {
                         + "got jdbc:mysql://x/y?password=*****");
         assertThat(problem("http:\n  maxmanifestbytes: 4MB\n"))
                 .isEqualTo("http.maxmanifestbytes: must be a positive whole number of bytes, got 4MB");
+        assertThat(problem("http:\n  maxpagesize: 0\n"))
+                .isEqualTo("http.maxpagesize: must be a positive whole number, got 0");
         assertThat(problem("http: 5050\n")).isEqualTo("http: expected a mapping of keys, got '5050'");
         assertThat(problem("http:\n  addr:\n    host: x\n")).isEqualTo("http.addr: expected a single value, got a mapping");
         assertThat(problem("version: 0.2\n")).isEqualTo("version: Berth reads configuration version 0.1, got 0.2");
@@ -350,7 +353,7 @@ class ConfigLoaderTest {
     @Test
     void describe_rendersEveryKeyAndReadsBack() {
         BerthConfig c = new BerthConfig(
-                new BerthConfig.Http("0.0.0.0", 5000, Duration.ofMinutes(90), 1234),
+                new BerthConfig.Http("0.0.0.0", 5000, Duration.ofMinutes(90), 1234, 77),
                 new BerthConfig.Storage("filesystem", Path.of("/srv/my registry #1"), true, Duration.ofHours(168)),
                 new BerthConfig.Database("jdbc:sqlite:/tmp/b.db", null, null, 4));
         String text = ConfigLoader.describe(c);
@@ -359,6 +362,7 @@ class ConfigLoaderTest {
                   addr: 0.0.0.0:5000
                   idletimeout: 1h30m
                   maxmanifestbytes: 1234
+                  maxpagesize: 77
                 storage:
                   filesystem:
                     rootdirectory: "/srv/my registry #1"

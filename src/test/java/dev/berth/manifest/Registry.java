@@ -53,6 +53,11 @@ final class Registry implements AutoCloseable {
         return new Registry(dataDir, BerthServer.start(config(dataDir, deleteEnabled, maxManifestBytes)));
     }
 
+    /** A registry with the given configuration (tests that need a knob the other factories don't set). */
+    static Registry start(Path dataDir, BerthConfig config) throws Exception {
+        return new Registry(dataDir, BerthServer.start(config));
+    }
+
     /** Defaults, adjusted: port 0, storage and SQLite under {@code dataDir}, deletes and manifest cap as given. */
     static BerthConfig config(Path dataDir, boolean deleteEnabled, long maxManifestBytes) {
         BerthConfig defaults = BerthConfig.defaults();
