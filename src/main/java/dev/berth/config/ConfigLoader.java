@@ -371,39 +371,10 @@ public final class ConfigLoader {
             }
         }
         Duration idle = positiveDuration(values.get(Key.HTTP_IDLETIMEOUT), dh.idleTimeout(), problems);
-        long maxManifest = dh.maxManifestBytes();
-        Value mm = values.get(Key.HTTP_MAXMANIFESTBYTES);
-        if (mm != null) {
-            String t = mm.text().strip();
-            try {
-                if (!t.matches("[0-9]+")) {
-                    throw new NumberFormatException();
-                }
-                maxManifest = Long.parseLong(t);
-                if (maxManifest <= 0) {
-                    throw new NumberFormatException();
-                }
-            } catch (NumberFormatException e) {
-                problems.add(mm.label() + ": must be a positive whole number of bytes, got " + mm.text());
-            }
-        }
-
-        int maxPage = dh.maxPageSize();
-        Value mp = values.get(Key.HTTP_MAXPAGESIZE);
-        if (mp != null) {
-            String t = mp.text().strip();
-            try {
-                if (!t.matches("[0-9]{1,9}")) {
-                    throw new NumberFormatException();
-                }
-                maxPage = Integer.parseInt(t);
-                if (maxPage <= 0) {
-                    throw new NumberFormatException();
-                }
-            } catch (NumberFormatException e) {
-                problems.add(mp.label() + ": must be a positive whole number, got " + mp.text());
-            }
-        }
+        long maxManifest = positiveWhole(values.get(Key.HTTP_MAXMANIFESTBYTES), dh.maxManifestBytes(),
+                Long.MAX_VALUE, "a positive whole number of bytes", problems);
+        int maxPage = (int) positiveWhole(values.get(Key.HTTP_MAXPAGESIZE), dh.maxPageSize(), Integer.MAX_VALUE,
+                "a positive whole number", problems);
 
         // storage
         BerthConfig.Storage ds = defaults.storage();
@@ -500,6 +471,24 @@ public final class ConfigLoader {
             return fallback;
         }
         return v.text().isEmpty() ? null : v.text();
+    }
+
+    /** A whole number from 1 to {@code max}; otherwise a problem saying it must be {@code what}. */
+    private static long positiveWhole(Value v, long fallback, long max, String what, List<String> problems) {
+        if (v == null) {
+            return fallback;
+        }
+        String t = v.text().strip();
+        try {
+            long n = t.matches("[0-9]{1,19}") ? Long.parseLong(t) : -1;
+            if (n > 0 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // out of range for a long: refused below
+        }
+        problems.add(v.label() + ": must be " + what + ", got " + v.text());
+        return fallback;
     }
 
     private static Duration positiveDuration(Value v, Duration fallback, List<String> problems) {
