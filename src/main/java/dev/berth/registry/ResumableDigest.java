@@ -141,8 +141,8 @@ public final class ResumableDigest {
 
     /** Reflective access to the JDK's digest implementation, probed once. */
     private record Internals(MethodHandle ctor256, MethodHandle ctor512, MethodHandle update, MethodHandle digest,
-                             VarHandle state256, VarHandle state512, VarHandle buffer, VarHandle bufOfs,
-                             VarHandle bytesProcessed) {
+                             MethodHandle compress, VarHandle state256, VarHandle state512, VarHandle buffer,
+                             VarHandle bufOfs, VarHandle bytesProcessed) {
 
         static Internals probe() {
             try {
@@ -161,6 +161,8 @@ public final class ResumableDigest {
                         baseLookup.findVirtual(base, "engineUpdate",
                                 MethodType.methodType(void.class, byte[].class, int.class, int.class)),
                         baseLookup.findVirtual(base, "engineDigest", MethodType.methodType(byte[].class)),
+                        baseLookup.findVirtual(base, "implCompress",
+                                MethodType.methodType(void.class, byte[].class, int.class)),
                         MethodHandles.privateLookupIn(sha2, lookup).findVarHandle(sha2, "state", int[].class),
                         MethodHandles.privateLookupIn(sha5, lookup).findVarHandle(sha5, "state", long[].class),
                         baseLookup.findVarHandle(base, "buffer", byte[].class),
@@ -218,6 +220,20 @@ public final class ResumableDigest {
         }
 
         byte[] export(Object spi, Digest.Algorithm a) {
+            byte[] buf = (byte[]) buffer.get(spi);
+            int ofs = (int) bufOfs.get(spi);
+            if (ofs >= GoState.block(a)) {
+                // With the multi-block intrinsic, the JDK may leave a whole block buffered (bufOfs == block size)
+                // and compress it on the next update. Go's form has fewer than a block buffered: compress it now,
+                // as the JDK's next update would.
+                try {
+                    compress.invoke(spi, buf, 0);
+                } catch (Throwable e) {
+                    throw new IllegalStateException(e);
+                }
+                bufOfs.set(spi, 0);
+                ofs = 0;
+            }
             ByteBuffer out = ByteBuffer.allocate(GoState.size(a));
             out.put(GoState.magic(a));
             if (a == Digest.Algorithm.SHA256) {
@@ -229,8 +245,6 @@ public final class ResumableDigest {
                     out.putLong(w);
                 }
             }
-            byte[] buf = (byte[]) buffer.get(spi);
-            int ofs = (int) bufOfs.get(spi);
             out.put(buf, 0, ofs);
             out.position(out.position() + GoState.block(a) - ofs);
             out.putLong((long) bytesProcessed.get(spi));
