@@ -2,7 +2,9 @@ package dev.berth.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -54,6 +56,17 @@ public interface StorageDriver extends AutoCloseable {
      * can send it with zero copies. Empty for remote and in-memory stores.
      */
     default Optional<Path> localFile(String path) throws IOException {
+        StoragePath.check(path);
+        return Optional.empty();
+    }
+
+    /**
+     * A URL a client may fetch the object from directly, valid for {@code expiry} (a pre-signed GET for object
+     * stores), so the HTTP layer can answer a blob GET with a redirect instead of streaming the bytes itself
+     * (distribution's {@code storage.redirect}). Empty when the driver cannot offer one. Whether the object exists
+     * is not checked: the caller knows that from the metadata.
+     */
+    default Optional<URI> redirectUrl(String path, Duration expiry) throws IOException {
         StoragePath.check(path);
         return Optional.empty();
     }
