@@ -40,7 +40,7 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         Logging.setup();
-        int code = commandLine(System.getenv(), ServeCommand.BERTH_SERVER).execute(args);
+        int code = commandLine(System.getenv(), ServeCommand.BERTH_SERVER, true).execute(args);
         System.exit(code);
     }
 
@@ -49,8 +49,18 @@ public final class Main implements Callable<Integer> {
      * environment and server launcher.
      */
     public static CommandLine commandLine(Map<String, String> env, ServeCommand.Launcher launcher) {
+        return commandLine(env, launcher, false);
+    }
+
+    /**
+     * @param ownsProcess true from {@link #main}: {@code serve} then sets up logging from the configuration and
+     *                    handles SIGTERM and SIGINT itself
+     */
+    static CommandLine commandLine(Map<String, String> env, ServeCommand.Launcher launcher, boolean ownsProcess) {
         CommandLine cl = new CommandLine(new Main());
-        cl.addSubcommand("serve", new ServeCommand(env, launcher));
+        cl.addSubcommand("serve", new ServeCommand(env, launcher, ownsProcess));
+        cl.addSubcommand("config", new CommandLine(new ConfigCommand())
+                .addSubcommand("check", new ConfigCommand.Check(env)));
         cl.addSubcommand("version", new VersionCommand());
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         return cl;

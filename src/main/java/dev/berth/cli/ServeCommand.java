@@ -10,20 +10,21 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code berth serve [--config FILE]}: loads the configuration (file, then {@code BERTH_*} environment
  * overrides), logs it with secrets masked, starts the server, prints {@code berth listening on http://host:port}
- * and runs until the process is stopped (a shutdown hook closes the server gracefully).
+ * and runs until the process is stopped. On {@code SIGTERM} or {@code SIGINT} it stops gracefully (requests in
+ * flight get {@code http.draintimeout}) and exits 0; a second signal while draining exits at once with 130.
  */
 @Command(name = "serve",
         description = {"Start the registry.",
@@ -84,10 +85,20 @@ public final class ServeCommand implements Callable<Integer> {
 
     private final Map<String, String> env;
     private final Launcher launcher;
+    private final boolean ownsProcess;
 
-    ServeCommand(Map<String, String> env, Launcher launcher) {
+    /**
+     * @param ownsProcess whether this command runs the JVM (from {@code main}): it then sets up logging from the
+     *                    configuration and handles SIGTERM and SIGINT; in-process callers (tests) keep theirs
+     */
+    ServeCommand(Map<String, String> env, Launcher launcher, boolean ownsProcess) {
         this.env = Map.copyOf(Objects.requireNonNull(env, "env"));
         this.launcher = Objects.requireNonNull(launcher, "launcher");
+        this.ownsProcess = ownsProcess;
+    }
+
+    ServeCommand(Map<String, String> env, Launcher launcher) {
+        this(env, launcher, false);
     }
 
     @Override
@@ -101,6 +112,9 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             reportConfigProblems(err, e);
             return Main.EXIT_CONFIG;
+        }
+        if (ownsProcess) {
+            Logging.configure(cfg.log());
         }
         LOG.info(() -> "berth " + Main.version() + ", configuration from "
                 + (config == null ? "built-in defaults" : config.toString())
@@ -133,6 +147,9 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             server.close();
             return 0;
+        }
+        if (ownsProcess) {
+            handleStopSignals(server);
         }
         String host = cfg.http().host();
         out.println("berth listening on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
@@ -167,16 +184,52 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private String appliedOverrides() {
-        List<String> names = new ArrayList<>();
-        for (ConfigLoader.Key k : ConfigLoader.Key.values()) {
-            if (env.containsKey(k.envName()) && !env.get(k.envName()).isEmpty()) {
-                names.add(k.envName());
+        List<String> names = ConfigLoader.appliedOverrides(env);
+        return names.isEmpty() ? "" : " with environment overrides " + String.join(", ", names);
+    }
+
+    /**
+     * SIGTERM and SIGINT close the server gracefully on a thread of their own; {@link #call} then returns 0, so the
+     * process exits 0 rather than with the 143 or 130 of a shutdown by signal. A second signal exits at once.
+     * Uses {@code sun.misc.Signal} (module jdk.unsupported) through reflection; without it the shutdown hook
+     * still closes the server gracefully, with the signal's exit code.
+     */
+    private static void handleStopSignals(Running server) {
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopping.compareAndSet(false, true)) {
+                LOG.warning("second stop signal: exiting without waiting for requests in flight");
+                Runtime.getRuntime().halt(130);
+            }
+            Thread.ofPlatform().name("berth-stop").start(server::close);
+        };
+        for (String name : new String[] {"TERM", "INT"}) {
+            if (!onSignal(name, stop)) {
+                LOG.fine("cannot handle SIG" + name + "; the shutdown hook will stop the server");
             }
         }
-        if (env.containsKey(ConfigLoader.ENV_STORAGE_DRIVER) && !env.get(ConfigLoader.ENV_STORAGE_DRIVER).isEmpty()) {
-            names.add(ConfigLoader.ENV_STORAGE_DRIVER);
+    }
+
+    static boolean onSignal(String name, Runnable action) {
+        try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Object signal = signalClass.getConstructor(String.class).newInstance(name);
+            Object handler = Proxy.newProxyInstance(handlerClass.getClassLoader(), new Class<?>[] {handlerClass},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "handle" -> {
+                            action.run();
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "berth stop handler";
+                    });
+            signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, signal, handler);
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return false;
         }
-        return names.isEmpty() ? "" : " with environment overrides " + String.join(", ", new TreeSet<>(names));
     }
 
     private static IOException ioCause(Throwable t) {

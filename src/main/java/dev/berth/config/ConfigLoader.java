@@ -10,19 +10,23 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -33,7 +37,32 @@ import java.util.regex.Pattern;
  * overrides ({@code BERTH_HTTP_ADDR} for {@code http.addr}), into one validated {@link BerthConfig}.
  *
  * <p>Every problem is reported with the full path of the key it concerns, all at once: unknown keys, keys of
- * distribution that Berth does not support yet, values of the wrong shape. See docs/configuration.md.
+ * distribution that Berth does not support, values of the wrong shape. See docs/configuration.md.
+ *
+ * <h2>How it works</h2>
+ * The {@link #SCHEMA} declares every key Berth reads, by path: {@code leaf} (one value), {@code list} (one value or
+ * a YAML list of them), {@code free} (a mapping whose keys are the user's, such as header names), {@code entries}
+ * (a YAML list of mappings; {@code *} stands for the index in the paths below it), {@code fixed} (a distribution
+ * key accepted only with the value that matches what Berth does) and {@code ignored}. The mappings in between come
+ * by themselves. Reading turns the file and the environment into one flat map of values by concrete path
+ * ({@code notifications.endpoints.0.url}); building reads that map section by section into the records.
+ * The environment variable of a key follows from its path: {@code BERTH_} + the path upper-cased with {@code _}
+ * for each dot, a list index as a number ({@code BERTH_NOTIFICATIONS_ENDPOINTS_0_URL}), a free key upper-cased
+ * with {@code _} for {@code -} ({@code BERTH_HTTP_HEADERS_X_FRAME_OPTIONS}).
+ *
+ * <h2>Adding a section (or a key)</h2>
+ * <ol>
+ *   <li>Declare its keys in the static block below ({@code leaf("storage.s3.bucket")}, {@code secret(...)} for
+ *       credentials), and take the section out of {@link #UNSUPPORTED} if distribution has it.</li>
+ *   <li>Give {@link BerthConfig} a record (or a component) for it, with its defaults; keep the old constructors.</li>
+ *   <li>Read it in a {@code build...} method with the typed readers of {@link Values} ({@code string},
+ *       {@code bool}, {@code duration}, {@code whole}, {@code list}, {@code free}, {@code count}): each records a
+ *       problem naming the key (and the variable it came from) and returns the default, so every problem is
+ *       reported at once. Call the method from {@link #build}.</li>
+ *   <li>Show it in {@link #describe} ({@link BerthConfig#MASK} for secrets): {@code berth config check} and the
+ *       start-up log print it, and a test reads the output back.</li>
+ *   <li>List the keys with their defaults and variables in docs/configuration.md.</li>
+ * </ol>
  */
 public final class ConfigLoader {
 
@@ -43,7 +72,7 @@ public final class ConfigLoader {
     /** The environment variable that selects the storage driver ({@code filesystem} or {@code inmemory}). */
     public static final String ENV_STORAGE_DRIVER = ENV_PREFIX + "STORAGE";
 
-    private static final String MASK = "*****";
+    private static final String MASK = BerthConfig.MASK;
 
     private ConfigLoader() {
     }
@@ -68,100 +97,272 @@ public final class ConfigLoader {
         }
     }
 
-    /** Every leaf Berth reads, with its YAML path; its environment variable is derived from the path. */
-    public enum Key {
-        HTTP_ADDR("http.addr"),
-        HTTP_IDLETIMEOUT("http.idletimeout"),
-        HTTP_MAXMANIFESTBYTES("http.maxmanifestbytes"),
-        HTTP_MAXPAGESIZE("http.maxpagesize"),
-        STORAGE_FILESYSTEM_ROOTDIRECTORY("storage.filesystem.rootdirectory"),
-        STORAGE_DELETE_ENABLED("storage.delete.enabled"),
-        STORAGE_MAINTENANCE_UPLOADPURGING_AGE("storage.maintenance.uploadpurging.age"),
-        DATABASE_URL("database.url"),
-        DATABASE_USERNAME("database.username"),
-        DATABASE_PASSWORD("database.password"),
-        DATABASE_MAXPOOLSIZE("database.maxpoolsize");
-
-        private final String path;
-
-        Key(String path) {
-            this.path = path;
-        }
-
-        /** The YAML path, e.g. {@code http.addr}. */
-        public String path() {
-            return path;
-        }
-
-        /** The environment variable that overrides it, e.g. {@code BERTH_HTTP_ADDR}. */
-        public String envName() {
-            return envNameOf(path);
-        }
-    }
-
     /** {@code BERTH_} + the path upper-cased with dots as underscores. */
     public static String envNameOf(String path) {
-        return ENV_PREFIX + path.toUpperCase(Locale.ROOT).replace('.', '_');
+        return ENV_PREFIX + path.toUpperCase(Locale.ROOT).replace('.', '_').replace("*", "<N>");
     }
 
     // ------------------------------------------------------------------------------------------------ schema
 
-    private enum Kind { MAP, LEAF, IGNORED_TREE, FIXED }
+    private enum Kind { MAP, LEAF, LIST, FREE, ENTRIES, IGNORED_TREE, FIXED }
 
-    private record Rule(Kind kind, Predicate<String> allowed, String refusal) {
+    /**
+     * @param freeValues for {@code FREE}: whether its values are LEAF or LIST
+     * @param secret     the value is masked when shown (for {@code FREE}: every value)
+     * @param dashes     for {@code FREE} from the environment: {@code _} in the key stands for {@code -}
+     */
+    private record Rule(Kind kind, Predicate<String> allowed, String refusal, Kind freeValues, boolean secret,
+                        boolean dashes) {
         static Rule of(Kind kind) {
-            return new Rule(kind, v -> true, null);
-        }
-
-        /** A key Berth accepts only with the one value that matches what it always does. */
-        static Rule fixed(Predicate<String> allowed, String refusal) {
-            return new Rule(Kind.FIXED, allowed, refusal);
+            return new Rule(kind, v -> true, null, null, false, false);
         }
     }
 
+    /** Every key Berth reads, by path pattern ({@code *}: a list index), in the order of the docs. */
     private static final Map<String, Rule> SCHEMA = new LinkedHashMap<>();
+
+    /** Keys of distribution that Berth refuses by name rather than ignoring (ignoring would change behaviour). */
     private static final Set<String> UNSUPPORTED = Set.of(
             // top level sections of distribution
-            "auth", "middleware", "reporting", "notifications", "redis", "health", "proxy", "validation",
-            "compatibility", "policy", "catalog",
+            "auth", "middleware", "reporting", "redis", "health.file", "health.http", "health.tcp", "proxy",
+            "validation", "compatibility", "policy", "catalog", "log.hooks",
             // http
-            "http.prefix", "http.host", "http.relativeurls", "http.draintimeout", "http.tls", "http.debug",
-            "http.headers", "http.http2", "http.h2c",
+            "http.prefix", "http.host", "http.relativeurls", "http.tls", "http.http2", "http.h2c",
             // storage drivers and options
             "storage.s3", "storage.azure", "storage.gcs", "storage.swift", "storage.oss", "storage.redirect",
             "storage.tag", "storage.cache.blobdescriptorsize", "storage.filesystem.maxthreads",
-            "storage.maintenance.readonly", "storage.maintenance.uploadpurging.interval");
+            "storage.maintenance.uploadpurging.interval",
+            // notifications
+            "notifications.endpoints.*.certificate", "notifications.endpoints.*.key",
+            "notifications.endpoints.*.ca");
 
     static {
-        SCHEMA.put("", Rule.of(Kind.MAP));
-        SCHEMA.put("version", Rule.fixed(v -> v.equals("0.1"), "Berth reads configuration version 0.1"));
-        SCHEMA.put("log", Rule.of(Kind.IGNORED_TREE));
-        SCHEMA.put("loglevel", Rule.of(Kind.IGNORED_TREE));
-        SCHEMA.put("http", Rule.of(Kind.MAP));
-        SCHEMA.put("http.net", Rule.fixed(v -> v.equals("tcp"), "only tcp is supported by Berth"));
+        fixed("version", v -> v.equals("0.1"), "Berth reads configuration version 0.1");
+        // log (distribution's): level, formatter, fields, access log
+        leaf("log.level");
+        leaf("log.formatter");
+        free("log.fields", Kind.LEAF, false, false);
+        leaf("log.accesslog.disabled");
+        leaf("loglevel");                       // distribution's deprecated spelling of log.level
+        // http
+        leaf("http.addr");
+        fixed("http.net", v -> v.equals("tcp"), "only tcp is supported by Berth");
         // distribution signs upload state with it; Berth keeps upload state in the database and needs no secret
-        SCHEMA.put("http.secret", Rule.of(Kind.IGNORED_TREE));
-        SCHEMA.put("storage", Rule.of(Kind.MAP));
-        SCHEMA.put("storage.filesystem", Rule.of(Kind.MAP));
-        SCHEMA.put("storage.inmemory", Rule.of(Kind.MAP));
-        SCHEMA.put("storage.delete", Rule.of(Kind.MAP));
-        SCHEMA.put("storage.cache", Rule.of(Kind.MAP));
-        SCHEMA.put("storage.cache.blobdescriptor", Rule.fixed(v -> v.equals("inmemory"),
-                "only inmemory is supported by Berth"));
-        SCHEMA.put("storage.maintenance", Rule.of(Kind.MAP));
-        SCHEMA.put("storage.maintenance.uploadpurging", Rule.of(Kind.MAP));
-        SCHEMA.put("storage.maintenance.uploadpurging.enabled", Rule.fixed(v -> Boolean.TRUE.equals(bool(v)),
-                "only true is supported by Berth (idle uploads are always purged)"));
-        SCHEMA.put("storage.maintenance.uploadpurging.dryrun", Rule.fixed(v -> Boolean.FALSE.equals(bool(v)),
-                "only false is supported by Berth"));
-        SCHEMA.put("database", Rule.of(Kind.MAP));
-        for (Key k : Key.values()) {
-            SCHEMA.put(k.path(), Rule.of(Kind.LEAF));
+        ignored("http.secret");
+        leaf("http.idletimeout");
+        leaf("http.maxmanifestbytes");
+        leaf("http.maxpagesize");
+        leaf("http.draintimeout");
+        free("http.headers", Kind.LIST, false, true);
+        leaf("http.debug.addr");
+        leaf("http.debug.prometheus.enabled");
+        leaf("http.debug.prometheus.path");
+        // storage
+        map("storage.filesystem");
+        map("storage.inmemory");
+        leaf("storage.filesystem.rootdirectory");
+        leaf("storage.delete.enabled");
+        fixed("storage.cache.blobdescriptor", v -> v.equals("inmemory"), "only inmemory is supported by Berth");
+        leaf("storage.maintenance.uploadpurging.age");
+        fixed("storage.maintenance.uploadpurging.enabled", v -> Boolean.TRUE.equals(bool(v)),
+                "only true is supported by Berth (idle uploads are always purged)");
+        fixed("storage.maintenance.uploadpurging.dryrun", v -> Boolean.FALSE.equals(bool(v)),
+                "only false is supported by Berth");
+        leaf("storage.maintenance.readonly.enabled");
+        // database
+        leaf("database.url");
+        leaf("database.username");
+        secret("database.password");
+        leaf("database.maxpoolsize");
+        // notifications
+        leaf("notifications.events.includereferences");
+        entries("notifications.endpoints");
+        leaf("notifications.endpoints.*.name");
+        leaf("notifications.endpoints.*.disabled");
+        leaf("notifications.endpoints.*.url");
+        free("notifications.endpoints.*.headers", Kind.LIST, true, true);
+        leaf("notifications.endpoints.*.timeout");
+        leaf("notifications.endpoints.*.threshold");
+        leaf("notifications.endpoints.*.backoff");
+        list("notifications.endpoints.*.ignoredmediatypes");
+        list("notifications.endpoints.*.ignore.mediatypes");
+        list("notifications.endpoints.*.ignore.actions");
+        leaf("notifications.endpoints.*.queuesize");
+        // tracing (Berth's)
+        leaf("tracing.enabled");
+        leaf("tracing.endpoint");
+        leaf("tracing.servicename");
+        leaf("tracing.samplingratio");
+        free("tracing.headers", Kind.LEAF, true, true);
+        // health: distribution's periodic storage driver check, and Berth's readiness timeout
+        leaf("health.storagedriver.enabled");
+        leaf("health.storagedriver.interval");
+        leaf("health.storagedriver.threshold");
+        leaf("health.readiness.timeout");
+    }
+
+    private static void put(String path, Rule rule) {
+        String[] segments = path.split("\\.");
+        StringBuilder prefix = new StringBuilder();
+        for (int i = 0; i < segments.length - 1; i++) {
+            if (i > 0) {
+                prefix.append('.');
+            }
+            prefix.append(segments[i]);
+            boolean listBelow = segments[i + 1].equals("*");
+            Rule existing = SCHEMA.get(prefix.toString());
+            if (listBelow && (existing == null || existing.kind() != Kind.ENTRIES)) {
+                throw new IllegalStateException("declare entries(\"" + prefix + "\") before " + path);
+            }
+            if (existing == null) {
+                SCHEMA.put(prefix.toString(), Rule.of(Kind.MAP));
+            }
+        }
+        SCHEMA.put(path, rule);
+    }
+
+    private static void leaf(String path) {
+        put(path, Rule.of(Kind.LEAF));
+    }
+
+    private static void secret(String path) {
+        put(path, new Rule(Kind.LEAF, v -> true, null, null, true, false));
+    }
+
+    private static void list(String path) {
+        put(path, Rule.of(Kind.LIST));
+    }
+
+    private static void map(String path) {
+        put(path, Rule.of(Kind.MAP));
+    }
+
+    private static void entries(String path) {
+        put(path, Rule.of(Kind.ENTRIES));
+        SCHEMA.put(path + ".*", Rule.of(Kind.MAP));
+    }
+
+    private static void free(String path, Kind values, boolean secret, boolean dashes) {
+        put(path, new Rule(Kind.FREE, v -> true, null, values, secret, dashes));
+    }
+
+    private static void ignored(String path) {
+        put(path, Rule.of(Kind.IGNORED_TREE));
+    }
+
+    /** A key Berth accepts only with the one value that matches what it always does. */
+    private static void fixed(String path, Predicate<String> allowed, String refusal) {
+        put(path, new Rule(Kind.FIXED, allowed, refusal, null, false, false));
+    }
+
+    /** The top-level sections: a {@code BERTH_<SECTION>_...} variable that names no key is a typo. */
+    private static Set<String> sections() {
+        Set<String> s = new TreeSet<>();
+        for (String p : SCHEMA.keySet()) {
+            s.add(p.contains(".") ? p.substring(0, p.indexOf('.')) : p);
+        }
+        for (String p : UNSUPPORTED) {
+            s.add(p.contains(".") ? p.substring(0, p.indexOf('.')) : p);
+        }
+        return s;
+    }
+
+    /** Every key path pattern Berth reads, with its environment variable, in the documented order. */
+    public static Map<String, String> keys() {
+        Map<String, String> m = new LinkedHashMap<>();
+        SCHEMA.forEach((path, rule) -> {
+            if (rule.kind() != Kind.MAP && rule.kind() != Kind.ENTRIES) {
+                m.put(path, envNameOf(path) + (rule.kind() == Kind.FREE ? "_<NAME>" : ""));
+            }
+        });
+        return m;
+    }
+
+    // ------------------------------------------------------------------------------------------------ environment
+
+    /** One key's environment variable as a regular expression: the index and the free key are captured. */
+    private record EnvKey(Pattern regex, String pattern, Rule rule) {
+    }
+
+    private static final List<EnvKey> ENV_KEYS = new ArrayList<>();
+
+    static {
+        for (Map.Entry<String, Rule> e : SCHEMA.entrySet()) {
+            Kind k = e.getValue().kind();
+            if (k == Kind.MAP || k == Kind.ENTRIES) {
+                continue;
+            }
+            StringBuilder re = new StringBuilder(Pattern.quote(ENV_PREFIX));
+            String[] segments = e.getKey().split("\\.");
+            for (int i = 0; i < segments.length; i++) {
+                if (i > 0) {
+                    re.append('_');
+                }
+                re.append(segments[i].equals("*") ? "(\\d{1,4})" : Pattern.quote(segments[i].toUpperCase(Locale.ROOT)));
+            }
+            if (k == Kind.FREE) {
+                re.append("_(.+)");
+            }
+            ENV_KEYS.add(new EnvKey(Pattern.compile(re.toString()), e.getKey(), e.getValue()));
         }
     }
 
-    private static final List<String> ENV_SECTIONS = List.of(
-            ENV_PREFIX + "HTTP_", ENV_PREFIX + "STORAGE_", ENV_PREFIX + "DATABASE_");
+    /** A variable's key: the concrete path, how to show it, its rule and (for a free key) the key's name. */
+    private record EnvMatch(String path, String display, Rule rule, String freeKey, String pattern) {
+    }
+
+    private static EnvMatch matchEnv(String name) {
+        for (EnvKey k : ENV_KEYS) {
+            Matcher m = k.regex().matcher(name);
+            if (!m.matches()) {
+                continue;
+            }
+            String[] segments = k.pattern().split("\\.");
+            StringBuilder path = new StringBuilder();
+            StringBuilder display = new StringBuilder();
+            int group = 1;
+            for (int i = 0; i < segments.length; i++) {
+                if (segments[i].equals("*")) {
+                    String index = String.valueOf(Integer.parseInt(m.group(group++)));
+                    path.append('.').append(index);
+                    display.append('[').append(index).append(']');
+                } else {
+                    if (i > 0) {
+                        path.append('.');
+                        display.append('.');
+                    }
+                    path.append(segments[i]);
+                    display.append(segments[i]);
+                }
+            }
+            String free = null;
+            if (k.rule().kind() == Kind.FREE) {
+                free = m.group(group).toLowerCase(Locale.ROOT);
+                if (k.rule().dashes()) {
+                    free = free.replace('_', '-');
+                }
+                path.append('.').append(free.toLowerCase(Locale.ROOT));
+                display.append('.').append(free);
+            }
+            return new EnvMatch(path.toString(), display.toString(), k.rule(), free, k.pattern());
+        }
+        return null;
+    }
+
+    /** The {@code BERTH_*} variables of {@code env} that set a configuration key (empty values do not). */
+    public static List<String> appliedOverrides(Map<String, String> env) {
+        List<String> names = new ArrayList<>();
+        for (String name : new TreeSet<>(env.keySet())) {
+            String v = env.get(name);
+            if (v == null || v.isEmpty()) {
+                continue;
+            }
+            if (name.equals(ENV_STORAGE_DRIVER) || matchEnv(name) != null) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
 
     // ------------------------------------------------------------------------------------------------ loading
 
@@ -213,7 +414,7 @@ public final class ConfigLoader {
                 throw new ConfigException(source + ": expected a mapping of keys at the top level, got "
                         + shape(root));
             }
-            walk(root, "", reading);
+            walk(root, "", "", "", reading);
         }
         return build(reading, env);
     }
@@ -239,10 +440,22 @@ public final class ConfigLoader {
         return parts.isEmpty() ? s.strip() : String.join("; ", parts);
     }
 
-    /** What came out of the file: leaf values, and the problems found in its shape. */
+    /**
+     * One value and where it came from.
+     *
+     * @param text  a single value (null for a list)
+     * @param items a list's values (null for a single value)
+     * @param label how to name it in messages: the key's path, and the variable it came from
+     * @param key   for an entry of a free mapping, its key as written
+     */
+    private record Value(String text, List<String> items, String label, String key) {
+    }
+
+    /** What came out of the file: values by concrete path, and the problems found in its shape. */
     private static final class Reading {
         final String source;
-        final Map<Key, String> values = new EnumMap<>(Key.class);
+        final Map<String, Value> values = new LinkedHashMap<>();
+        final Map<String, Integer> entryCounts = new HashMap<>();
         final List<String> drivers = new ArrayList<>();
         final List<String> problems = new ArrayList<>();
         final List<String> unknown = new ArrayList<>();
@@ -253,55 +466,121 @@ public final class ConfigLoader {
         }
     }
 
-    private static void walk(JsonNode map, String path, Reading r) {
+    private static String join(String a, String b) {
+        return a.isEmpty() ? b : a + "." + b;
+    }
+
+    private static void walk(JsonNode map, String pattern, String concrete, String display, Reading r) {
         for (Map.Entry<String, JsonNode> field : map.properties()) {
-            String child = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+            String key = field.getKey();
+            String childPattern = join(pattern, key);
+            String childConcrete = join(concrete, key);
+            String childDisplay = join(display, key);
             JsonNode value = field.getValue();
-            Rule rule = SCHEMA.get(child);
+            Rule rule = SCHEMA.get(childPattern);
             if (rule == null) {
-                (UNSUPPORTED.contains(child) ? r.unsupported : r.unknown).add(child);
+                (UNSUPPORTED.contains(childPattern) ? r.unsupported : r.unknown).add(childDisplay);
                 continue;
             }
             switch (rule.kind()) {
                 case IGNORED_TREE -> { }
                 case MAP -> {
-                    if (child.equals("storage.filesystem") || child.equals("storage.inmemory")) {
-                        r.drivers.add(field.getKey());
+                    if (childPattern.equals("storage.filesystem") || childPattern.equals("storage.inmemory")) {
+                        r.drivers.add(key);
                     }
                     if (value.isObject()) {
-                        walk(value, child, r);
+                        walk(value, childPattern, childConcrete, childDisplay, r);
                     } else if (!value.isNull()) {
-                        r.problems.add(child + ": expected a mapping of keys, got " + shape(value));
+                        r.problems.add(childDisplay + ": expected a mapping of keys, got " + shape(value));
+                    }
+                }
+                case ENTRIES -> {
+                    if (value.isArray()) {
+                        r.entryCounts.merge(childConcrete, value.size(), Math::max);
+                        for (int i = 0; i < value.size(); i++) {
+                            JsonNode element = value.get(i);
+                            String at = childDisplay + "[" + i + "]";
+                            if (element.isObject()) {
+                                walk(element, childPattern + ".*", childConcrete + "." + i, at, r);
+                            } else if (!element.isNull()) {
+                                r.problems.add(at + ": expected a mapping of keys, got " + shape(element));
+                            }
+                        }
+                    } else if (!value.isNull()) {
+                        r.problems.add(childDisplay + ": expected a list, got " + shape(value));
+                    }
+                }
+                case FREE -> {
+                    if (value.isObject()) {
+                        for (Map.Entry<String, JsonNode> e : value.properties()) {
+                            String entryPath = childConcrete + "." + e.getKey().toLowerCase(Locale.ROOT);
+                            String entryDisplay = childDisplay + "." + e.getKey();
+                            Value v = rule.freeValues() == Kind.LIST ? listValue(e.getValue(), entryDisplay, r)
+                                    : scalarValue(e.getValue(), entryDisplay, r);
+                            if (v != null) {
+                                r.values.put(entryPath, new Value(v.text(), v.items(), v.label(), e.getKey()));
+                            }
+                        }
+                    } else if (!value.isNull()) {
+                        r.problems.add(childDisplay + ": expected a mapping of keys, got " + shape(value));
+                    }
+                }
+                case LIST -> {
+                    Value v = listValue(value, childDisplay, r);
+                    if (v != null) {
+                        r.values.put(childConcrete, v);
                     }
                 }
                 case LEAF, FIXED -> {
-                    if (value.isNull()) {
-                        continue; // "key:" with no value leaves the default in place
-                    }
-                    if (!value.isValueNode()) {
-                        r.problems.add(child + ": expected a single value, got " + shape(value));
+                    Value v = scalarValue(value, childDisplay, r);
+                    if (v == null) {
                         continue;
                     }
-                    String text = value.asText();
                     if (rule.kind() == Kind.FIXED) {
-                        if (!rule.allowed().test(text.strip())) {
-                            r.problems.add(child + ": " + rule.refusal() + ", got " + text);
+                        if (!rule.allowed().test(v.text().strip())) {
+                            r.problems.add(childDisplay + ": " + rule.refusal() + ", got " + v.text());
                         }
                     } else {
-                        r.values.put(keyOf(child), text);
+                        r.values.put(childConcrete, v);
                     }
                 }
             }
         }
     }
 
-    private static Key keyOf(String path) {
-        for (Key k : Key.values()) {
-            if (k.path().equals(path)) {
-                return k;
-            }
+    /** A single value; null (and maybe a problem) when there is none. "key:" with no value keeps the default. */
+    private static Value scalarValue(JsonNode value, String display, Reading r) {
+        if (value.isNull()) {
+            return null;
         }
-        throw new IllegalStateException(path);
+        if (!value.isValueNode()) {
+            r.problems.add(display + ": expected a single value, got " + shape(value));
+            return null;
+        }
+        return new Value(value.asText(), null, display, null);
+    }
+
+    /** A list of single values (one value counts as a list of one). */
+    private static Value listValue(JsonNode value, String display, Reading r) {
+        if (value.isNull()) {
+            return null;
+        }
+        List<String> items = new ArrayList<>();
+        if (value.isArray()) {
+            for (JsonNode item : value) {
+                if (!item.isValueNode() || item.isNull()) {
+                    r.problems.add(display + ": expected a list of single values, got " + shape(item) + " in it");
+                    return null;
+                }
+                items.add(item.asText());
+            }
+        } else if (value.isValueNode()) {
+            items.add(value.asText());
+        } else {
+            r.problems.add(display + ": expected a value or a list of values, got " + shape(value));
+            return null;
+        }
+        return new Value(null, List.copyOf(items), display, null);
     }
 
     private static String shape(JsonNode node) {
@@ -316,196 +595,523 @@ public final class ConfigLoader {
 
     // ------------------------------------------------------------------------------------------------ building
 
-    /** One value and where it came from, for messages. */
-    private record Value(String text, String label) {
+    /**
+     * The values of the file and the environment by concrete path, and typed readers over them. Each reader
+     * records a problem naming the key when the value is wrong, and returns the default then.
+     */
+    private static final class Values {
+        final Map<String, Value> map;
+        final Map<String, Integer> entryCounts;
+        final List<String> problems;
+
+        Values(Map<String, Value> map, Map<String, Integer> entryCounts, List<String> problems) {
+            this.map = map;
+            this.entryCounts = entryCounts;
+            this.problems = problems;
+        }
+
+        Value get(String path) {
+            return map.get(path);
+        }
+
+        boolean has(String path) {
+            return map.containsKey(path);
+        }
+
+        void problem(Value v, String what) {
+            problems.add(v.label() + ": " + what);
+        }
+
+        /** A string; an empty value means "not set" (the fallback is null then). */
+        String string(String path, String fallback) {
+            Value v = get(path);
+            if (v == null) {
+                return fallback;
+            }
+            return v.text().isEmpty() ? null : v.text();
+        }
+
+        /** A string that must not be empty when given. */
+        String nonEmpty(String path, String fallback) {
+            Value v = get(path);
+            if (v == null) {
+                return fallback;
+            }
+            if (v.text().isBlank()) {
+                problem(v, "must not be empty");
+                return fallback;
+            }
+            return v.text().strip();
+        }
+
+        boolean bool(String path, boolean fallback) {
+            Value v = get(path);
+            if (v == null) {
+                return fallback;
+            }
+            Boolean b = ConfigLoader.bool(v.text().strip());
+            if (b == null) {
+                problem(v, "expected true or false, got " + v.text());
+                return fallback;
+            }
+            return b;
+        }
+
+        /** A Go-style duration, positive (or zero when {@code zeroAllowed}). */
+        Duration duration(String path, Duration fallback, boolean zeroAllowed) {
+            Value v = get(path);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                Duration d = parseDuration(v.text());
+                if (d.isNegative() || (d.isZero() && !zeroAllowed)) {
+                    problem(v, "must be " + (zeroAllowed ? "zero or more" : "positive") + ", got " + v.text().strip());
+                    return fallback;
+                }
+                return d;
+            } catch (IllegalArgumentException e) {
+                problem(v, e.getMessage());
+                return fallback;
+            }
+        }
+
+        /** A whole number from {@code min} to {@code max}; otherwise a problem saying it must be {@code what}. */
+        long whole(String path, long fallback, long min, long max, String what) {
+            Value v = get(path);
+            if (v == null) {
+                return fallback;
+            }
+            String t = v.text().strip();
+            try {
+                long n = t.matches("[0-9]{1,19}") ? Long.parseLong(t) : -1;
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // out of range for a long: refused below
+            }
+            problem(v, "must be " + what + ", got " + v.text());
+            return fallback;
+        }
+
+        List<String> list(String path) {
+            Value v = get(path);
+            return v == null ? List.of() : v.items();
+        }
+
+        /** The entries of a free mapping, by their keys as written. */
+        Map<String, Value> free(String path) {
+            Map<String, Value> out = new LinkedHashMap<>();
+            String prefix = path + ".";
+            map.forEach((p, v) -> {
+                if (p.startsWith(prefix) && v.key() != null && p.indexOf('.', prefix.length()) < 0) {
+                    out.put(v.key(), v);
+                }
+            });
+            return out;
+        }
+
+        /** How many entries a list of mappings has (the file's, or more when the environment names a later index). */
+        int count(String path) {
+            int n = entryCounts.getOrDefault(path, 0);
+            String prefix = path + ".";
+            for (String p : map.keySet()) {
+                if (p.startsWith(prefix)) {
+                    int end = p.indexOf('.', prefix.length());
+                    String index = end < 0 ? p.substring(prefix.length()) : p.substring(prefix.length(), end);
+                    if (index.matches("[0-9]{1,4}")) {
+                        n = Math.max(n, Integer.parseInt(index) + 1);
+                    }
+                }
+            }
+            return n;
+        }
     }
 
     private static BerthConfig build(Reading r, Map<String, String> env) {
         Objects.requireNonNull(env, "env");
         List<String> problems = new ArrayList<>(r.problems);
+        List<String> unsupported = new ArrayList<>(r.unsupported);
+
+        Map<String, Value> values = new LinkedHashMap<>(r.values);
+        List<String> unknownEnv = new ArrayList<>();
+        Set<String> sections = sections();
+        for (String name : new TreeSet<>(env.keySet())) {
+            String text = env.get(name);
+            if (!name.startsWith(ENV_PREFIX) || text == null || text.isEmpty() || name.equals(ENV_STORAGE_DRIVER)) {
+                continue;
+            }
+            EnvMatch m = matchEnv(name);
+            if (m == null) {
+                String unsupportedKey = unsupportedEnv(name);
+                if (unsupportedKey != null) {
+                    unsupported.add(unsupportedKey + " (from " + name + ")");
+                } else if (sections.stream().anyMatch(s -> name.startsWith(envNameOf(s) + "_"))) {
+                    unknownEnv.add(name);
+                }
+                continue;
+            }
+            String label = m.display() + " (from " + name + ")";
+            switch (m.rule().kind()) {
+                case IGNORED_TREE -> { }
+                case FIXED -> {
+                    if (!m.rule().allowed().test(text.strip())) {
+                        problems.add(label + ": " + m.rule().refusal() + ", got " + text);
+                    }
+                }
+                case LIST -> values.put(m.path(), new Value(null, splitList(text), label, null));
+                case FREE -> values.put(m.path(), m.rule().freeValues() == Kind.LIST
+                        ? new Value(null, splitList(text), label, m.freeKey())
+                        : new Value(text, null, label, m.freeKey()));
+                default -> values.put(m.path(), new Value(text, null, label, null));
+            }
+        }
         if (!r.unknown.isEmpty()) {
             problems.add((r.unknown.size() == 1 ? "unknown configuration key: " : "unknown configuration keys: ")
                     + String.join(", ", r.unknown));
         }
-        if (!r.unsupported.isEmpty()) {
-            problems.add("not supported by Berth: " + String.join(", ", r.unsupported));
-        }
-
-        Map<Key, Value> values = new EnumMap<>(Key.class);
-        r.values.forEach((k, v) -> values.put(k, new Value(v, k.path())));
-        for (Key k : Key.values()) {
-            String v = env.get(k.envName());
-            if (v != null && !v.isEmpty()) {
-                values.put(k, new Value(v, k.path() + " (from " + k.envName() + ")"));
-            }
-        }
-        Set<String> known = new TreeSet<>();
-        for (Key k : Key.values()) {
-            known.add(k.envName());
-        }
-        List<String> unknownEnv = new ArrayList<>();
-        for (String name : new TreeSet<>(env.keySet())) {
-            if (ENV_SECTIONS.stream().anyMatch(name::startsWith) && !known.contains(name)) {
-                unknownEnv.add(name);
-            }
+        if (!unsupported.isEmpty()) {
+            problems.add("not supported by Berth: " + String.join(", ", unsupported));
         }
         if (!unknownEnv.isEmpty()) {
             problems.add((unknownEnv.size() == 1 ? "unknown environment override: " : "unknown environment overrides: ")
                     + String.join(", ", unknownEnv));
         }
 
-        BerthConfig defaults = BerthConfig.defaults();
-
-        // http
-        BerthConfig.Http dh = defaults.http();
-        String host = dh.host();
-        int port = dh.port();
-        Value addr = values.get(Key.HTTP_ADDR);
-        if (addr != null) {
-            try {
-                String[] hp = parseAddr(addr.text());
-                host = hp[0];
-                port = Integer.parseInt(hp[1]);
-            } catch (IllegalArgumentException e) {
-                problems.add(addr.label() + ": " + e.getMessage());
-            }
-        }
-        Duration idle = positiveDuration(values.get(Key.HTTP_IDLETIMEOUT), dh.idleTimeout(), problems);
-        long maxManifest = positiveWhole(values.get(Key.HTTP_MAXMANIFESTBYTES), dh.maxManifestBytes(),
-                Long.MAX_VALUE, "a positive whole number of bytes", problems);
-        int maxPage = (int) positiveWhole(values.get(Key.HTTP_MAXPAGESIZE), dh.maxPageSize(), Integer.MAX_VALUE,
-                "a positive whole number", problems);
-
-        // storage
-        BerthConfig.Storage ds = defaults.storage();
-        String driver = ds.driver();
-        String envDriver = env.get(ENV_STORAGE_DRIVER);
-        if (envDriver != null && !envDriver.isEmpty()) {
-            driver = envDriver.strip();
-            if (!driver.equals("filesystem") && !driver.equals("inmemory")) {
-                problems.add("storage (from " + ENV_STORAGE_DRIVER + "): unknown driver '" + driver
-                        + "' (supported: filesystem, inmemory)");
-                driver = ds.driver();
-            }
-        } else if (r.drivers.size() > 1) {
-            problems.add("storage: configure exactly one driver, got " + String.join(" and ", r.drivers));
-        } else if (r.drivers.size() == 1) {
-            driver = r.drivers.get(0);
-        }
-        Path root = ds.rootDirectory();
-        Value rootValue = values.get(Key.STORAGE_FILESYSTEM_ROOTDIRECTORY);
-        if (rootValue != null) {
-            if (rootValue.text().isBlank()) {
-                problems.add(rootValue.label() + ": must not be empty");
-            } else {
-                try {
-                    root = Path.of(rootValue.text());
-                } catch (InvalidPathException e) {
-                    problems.add(rootValue.label() + ": not a valid path: " + e.getMessage());
-                }
-            }
-        }
-        boolean deleteEnabled = ds.deleteEnabled();
-        Value del = values.get(Key.STORAGE_DELETE_ENABLED);
-        if (del != null) {
-            Boolean b = bool(del.text().strip());
-            if (b == null) {
-                problems.add(del.label() + ": expected true or false, got " + del.text());
-            } else {
-                deleteEnabled = b;
-            }
-        }
-        Duration purgeAge = positiveDuration(values.get(Key.STORAGE_MAINTENANCE_UPLOADPURGING_AGE),
-                ds.uploadPurgeAge(), problems);
-
-        // database
-        BerthConfig.Database dd = defaults.database();
-        String url = dd.url();
-        Value urlValue = values.get(Key.DATABASE_URL);
-        if (urlValue != null) {
-            String u = urlValue.text().strip();
-            if (!u.startsWith("jdbc:sqlite:") && !u.startsWith("jdbc:postgresql:")) {
-                problems.add(urlValue.label() + ": must start with jdbc:sqlite: or jdbc:postgresql:, got "
-                        + maskUrl(u));
-            } else if (u.equals("jdbc:sqlite:")) {
-                problems.add(urlValue.label() + ": names no database file (for example jdbc:sqlite:data/berth.db)");
-            } else {
-                url = u;
-            }
-        }
-        String username = optional(values.get(Key.DATABASE_USERNAME), dd.username());
-        String password = optional(values.get(Key.DATABASE_PASSWORD), dd.password());
-        int pool = dd.maxPoolSize();
-        Value poolValue = values.get(Key.DATABASE_MAXPOOLSIZE);
-        if (poolValue != null) {
-            String t = poolValue.text().strip();
-            try {
-                if (!t.matches("[0-9]+")) {
-                    throw new NumberFormatException();
-                }
-                pool = Integer.parseInt(t);
-                if (pool < 1) {
-                    throw new NumberFormatException();
-                }
-            } catch (NumberFormatException e) {
-                problems.add(poolValue.label() + ": must be a whole number of at least 1, got " + poolValue.text());
-            }
-        }
+        Values v = new Values(values, r.entryCounts, problems);
+        BerthConfig.Http http = buildHttp(v);
+        BerthConfig.Storage storage = buildStorage(v, r, env);
+        BerthConfig.Database database = buildDatabase(v);
+        BerthConfig.Log log = buildLog(v);
+        BerthConfig.Notifications notifications = buildNotifications(v);
+        BerthConfig.Tracing tracing = buildTracing(v);
+        BerthConfig.Health dhl = BerthConfig.Health.defaults();
+        BerthConfig.Health health = new BerthConfig.Health(
+                v.duration("health.readiness.timeout", dhl.readinessTimeout(), false),
+                v.bool("health.storagedriver.enabled", dhl.storageDriverCheck()),
+                v.duration("health.storagedriver.interval", dhl.storageDriverInterval(), false),
+                (int) v.whole("health.storagedriver.threshold", dhl.storageDriverThreshold(), 0, Integer.MAX_VALUE,
+                        "a whole number"));
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         try {
-            return new BerthConfig(
-                    new BerthConfig.Http(host, port, idle, maxManifest, maxPage),
-                    new BerthConfig.Storage(driver, root, deleteEnabled, purgeAge),
-                    new BerthConfig.Database(url, username, password, pool));
+            return new BerthConfig(http, storage, database, log, notifications, tracing, health);
         } catch (IllegalArgumentException | NullPointerException e) {
             // the records validate too; anything they refuse that the checks above missed still names its key
             throw new ConfigException(String.valueOf(e.getMessage()));
         }
     }
 
-    private static String optional(Value v, String fallback) {
-        if (v == null) {
-            return fallback;
+    /** The unsupported key a variable falls under ({@code BERTH_AUTH_HTPASSWD_PATH}: {@code auth}), or null. */
+    private static String unsupportedEnv(String name) {
+        String best = null;
+        for (String u : UNSUPPORTED) {
+            if (u.contains("*")) {
+                continue;
+            }
+            String e = envNameOf(u);
+            if ((name.equals(e) || name.startsWith(e + "_")) && (best == null || u.length() > best.length())) {
+                best = u;
+            }
         }
-        return v.text().isEmpty() ? null : v.text();
+        return best;
     }
 
-    /** A whole number from 1 to {@code max}; otherwise a problem saying it must be {@code what}. */
-    private static long positiveWhole(Value v, long fallback, long max, String what, List<String> problems) {
-        if (v == null) {
-            return fallback;
-        }
-        String t = v.text().strip();
-        try {
-            long n = t.matches("[0-9]{1,19}") ? Long.parseLong(t) : -1;
-            if (n > 0 && n <= max) {
-                return n;
+    private static List<String> splitList(String text) {
+        List<String> items = new ArrayList<>();
+        for (String part : text.split(",")) {
+            if (!part.isBlank()) {
+                items.add(part.strip());
             }
-        } catch (NumberFormatException e) {
-            // out of range for a long: refused below
         }
-        problems.add(v.label() + ": must be " + what + ", got " + v.text());
-        return fallback;
+        return List.copyOf(items);
     }
 
-    private static Duration positiveDuration(Value v, Duration fallback, List<String> problems) {
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            Duration d = parseDuration(v.text());
-            if (d.isNegative() || d.isZero()) {
-                problems.add(v.label() + ": must be positive, got " + v.text().strip());
-                return fallback;
+    // ---- sections --------------------------------------------------------------------------------------------
+
+    private static BerthConfig.Http buildHttp(Values v) {
+        BerthConfig.Http dh = BerthConfig.Http.defaults();
+        String host = dh.host();
+        int port = dh.port();
+        Value addr = v.get("http.addr");
+        if (addr != null) {
+            try {
+                String[] hp = parseAddr(addr.text());
+                host = hp[0];
+                port = Integer.parseInt(hp[1]);
+            } catch (IllegalArgumentException e) {
+                v.problem(addr, e.getMessage());
             }
-            return d;
-        } catch (IllegalArgumentException e) {
-            problems.add(v.label() + ": " + e.getMessage());
-            return fallback;
         }
+        Duration idle = v.duration("http.idletimeout", dh.idleTimeout(), false);
+        long maxManifest = v.whole("http.maxmanifestbytes", dh.maxManifestBytes(), 1, Long.MAX_VALUE,
+                "a positive whole number of bytes");
+        int maxPage = (int) v.whole("http.maxpagesize", dh.maxPageSize(), 1, Integer.MAX_VALUE,
+                "a positive whole number");
+        Duration drain = v.duration("http.draintimeout", dh.drainTimeout(), true);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        v.free("http.headers").forEach((name, value) -> {
+            if (!isToken(name)) {
+                v.problem(value, "not a valid header name");
+            } else if (value.items().stream().anyMatch(s -> s.chars().anyMatch(c -> c < 0x20 && c != '\t'))) {
+                v.problem(value, "header values must not contain control characters");
+            } else {
+                headers.put(name, value.items());
+            }
+        });
+
+        BerthConfig.Debug debug = BerthConfig.Debug.OFF;
+        String debugHost = null;
+        int debugPort = 0;
+        Value debugAddr = v.get("http.debug.addr");
+        if (debugAddr != null && !debugAddr.text().isBlank()) {
+            try {
+                String[] hp = parseAddr(debugAddr.text());
+                debugHost = hp[0];
+                debugPort = Integer.parseInt(hp[1]);
+            } catch (IllegalArgumentException e) {
+                v.problem(debugAddr, e.getMessage());
+            }
+        }
+        boolean prometheus = v.bool("http.debug.prometheus.enabled", debug.prometheusEnabled());
+        String metricsPath = v.nonEmpty("http.debug.prometheus.path", debug.prometheusPath());
+        if (!metricsPath.startsWith("/") || metricsPath.chars().anyMatch(c -> c <= ' ' || c == '?' || c == '#')) {
+            v.problem(v.get("http.debug.prometheus.path"), "must be a path starting with /, got " + metricsPath);
+            metricsPath = debug.prometheusPath();
+        } else if (Set.of("/health/live", "/health/ready", "/debug/health", "/admin/readonly").contains(metricsPath)) {
+            v.problem(v.get("http.debug.prometheus.path"), "is taken by the operations listener, got " + metricsPath);
+            metricsPath = debug.prometheusPath();
+        }
+        if (debugHost != null && port != 0 && debugPort == port) {
+            v.problem(debugAddr, "must differ from http.addr (the operations listener is a listener of its own)");
+        }
+        debug = new BerthConfig.Debug(debugHost, debugPort, prometheus, metricsPath);
+        return new BerthConfig.Http(host, port, idle, maxManifest, maxPage, drain, headers, debug);
+    }
+
+    private static boolean isToken(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(Character.isLetterOrDigit(c) && c < 0x80) && "!#$%&'*+-.^_`|~".indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static BerthConfig.Storage buildStorage(Values v, Reading r, Map<String, String> env) {
+        BerthConfig.Storage ds = BerthConfig.Storage.defaults();
+        String driver = ds.driver();
+        String envDriver = env.get(ENV_STORAGE_DRIVER);
+        if (envDriver != null && !envDriver.isEmpty()) {
+            driver = envDriver.strip();
+            if (!driver.equals("filesystem") && !driver.equals("inmemory")) {
+                v.problems.add("storage (from " + ENV_STORAGE_DRIVER + "): unknown driver '" + driver
+                        + "' (supported: filesystem, inmemory)");
+                driver = ds.driver();
+            }
+        } else if (r.drivers.size() > 1) {
+            v.problems.add("storage: configure exactly one driver, got " + String.join(" and ", r.drivers));
+        } else if (r.drivers.size() == 1) {
+            driver = r.drivers.get(0);
+        }
+        Path root = ds.rootDirectory();
+        Value rootValue = v.get("storage.filesystem.rootdirectory");
+        if (rootValue != null) {
+            if (rootValue.text().isBlank()) {
+                v.problem(rootValue, "must not be empty");
+            } else {
+                try {
+                    root = Path.of(rootValue.text());
+                } catch (InvalidPathException e) {
+                    v.problem(rootValue, "not a valid path: " + e.getMessage());
+                }
+            }
+        }
+        boolean deleteEnabled = v.bool("storage.delete.enabled", ds.deleteEnabled());
+        Duration purgeAge = v.duration("storage.maintenance.uploadpurging.age", ds.uploadPurgeAge(), false);
+        boolean readOnly = v.bool("storage.maintenance.readonly.enabled", ds.readOnly());
+        return new BerthConfig.Storage(driver, root, deleteEnabled, purgeAge, readOnly);
+    }
+
+    private static BerthConfig.Database buildDatabase(Values v) {
+        BerthConfig.Database dd = BerthConfig.Database.defaults();
+        String url = dd.url();
+        Value urlValue = v.get("database.url");
+        if (urlValue != null) {
+            String u = urlValue.text().strip();
+            if (!u.startsWith("jdbc:sqlite:") && !u.startsWith("jdbc:postgresql:")) {
+                v.problem(urlValue, "must start with jdbc:sqlite: or jdbc:postgresql:, got " + maskUrl(u));
+            } else if (u.equals("jdbc:sqlite:")) {
+                v.problem(urlValue, "names no database file (for example jdbc:sqlite:data/berth.db)");
+            } else {
+                url = u;
+            }
+        }
+        String username = v.string("database.username", dd.username());
+        String password = v.string("database.password", dd.password());
+        int pool = (int) v.whole("database.maxpoolsize", dd.maxPoolSize(), 1, Integer.MAX_VALUE,
+                "a whole number of at least 1");
+        return new BerthConfig.Database(url, username, password, pool);
+    }
+
+    private static BerthConfig.Log buildLog(Values v) {
+        BerthConfig.Log dl = BerthConfig.Log.defaults();
+        String level = dl.level();
+        Value lv = v.has("log.level") ? v.get("log.level") : v.get("loglevel");
+        if (lv != null && !lv.text().isBlank()) {
+            String normalized = normalizeLevel(lv.text());
+            if (normalized == null) {
+                v.problem(lv, "expected error, warn, info, debug or trace, got " + lv.text());
+            } else {
+                level = normalized;
+            }
+        }
+        String formatter = dl.formatter();
+        Value fv = v.get("log.formatter");
+        if (fv != null && !fv.text().isBlank()) {
+            String f = fv.text().strip().toLowerCase(Locale.ROOT);
+            if (!BerthConfig.Log.FORMATTERS.contains(f)) {
+                v.problem(fv, "expected text, json or logstash, got " + fv.text());
+            } else {
+                formatter = f;
+            }
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        v.free("log.fields").forEach((k, value) -> fields.put(k, value.text()));
+        boolean accessLog = !v.bool("log.accesslog.disabled", !dl.accessLog());
+        return new BerthConfig.Log(level, formatter, fields, accessLog);
+    }
+
+    /** A level name of distribution (logrus) or java.util.logging, as one of {@link BerthConfig.Log#LEVELS}; null if none. */
+    public static String normalizeLevel(String name) {
+        return switch (name.strip().toLowerCase(Locale.ROOT)) {
+            case "panic", "fatal", "error", "severe" -> "error";
+            case "warn", "warning" -> "warn";
+            case "info", "config" -> "info";
+            case "debug", "fine" -> "debug";
+            case "trace", "finer", "finest", "all" -> "trace";
+            default -> null;
+        };
+    }
+
+    private static BerthConfig.Notifications buildNotifications(Values v) {
+        boolean includeReferences = v.bool("notifications.events.includereferences", false);
+        List<BerthConfig.Endpoint> endpoints = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        int n = v.count("notifications.endpoints");
+        for (int i = 0; i < n; i++) {
+            String p = "notifications.endpoints." + i + ".";
+            String at = "notifications.endpoints[" + i + "]";
+            String name = v.string(p + "name", null);
+            if (name == null || name.isBlank()) {
+                v.problems.add(at + ".name: required (a name for logs and metrics)");
+                name = "endpoint-" + i;
+            } else if (!names.add(name)) {
+                v.problem(v.get(p + "name"), "another endpoint has the name " + name);
+            }
+            URI url = null;
+            Value urlValue = v.get(p + "url");
+            if (urlValue == null || urlValue.text().isBlank()) {
+                v.problems.add(at + ".url: required (where events are sent)");
+            } else {
+                url = httpUrl(urlValue, v);
+            }
+            boolean disabled = v.bool(p + "disabled", false);
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            v.free(p + "headers").forEach((h, value) -> {
+                if (!isToken(h)) {
+                    v.problem(value, "not a valid header name");
+                } else {
+                    headers.put(h, value.items());
+                }
+            });
+            Duration timeout = v.duration(p + "timeout", BerthConfig.Endpoint.DEFAULT_TIMEOUT, false);
+            int threshold = (int) v.whole(p + "threshold", BerthConfig.Endpoint.DEFAULT_THRESHOLD, 0,
+                    Integer.MAX_VALUE, "a whole number");
+            Duration backoff = v.duration(p + "backoff", BerthConfig.Endpoint.DEFAULT_BACKOFF, true);
+            List<String> mediaTypes = new ArrayList<>(v.list(p + "ignoredmediatypes"));
+            for (String m : v.list(p + "ignore.mediatypes")) {
+                if (!mediaTypes.contains(m)) {
+                    mediaTypes.add(m);
+                }
+            }
+            List<String> actions = new ArrayList<>();
+            for (String a : v.list(p + "ignore.actions")) {
+                String action = a.strip().toLowerCase(Locale.ROOT);
+                if (!BerthConfig.Endpoint.ACTIONS.contains(action)) {
+                    v.problem(v.get(p + "ignore.actions"), "unknown action " + a + " (actions: "
+                            + String.join(", ", BerthConfig.Endpoint.ACTIONS) + ")");
+                } else if (!actions.contains(action)) {
+                    actions.add(action);
+                }
+            }
+            int queueSize = (int) v.whole(p + "queuesize", BerthConfig.Endpoint.DEFAULT_QUEUE_SIZE, 1, 1_000_000,
+                    "a whole number from 1 to 1000000");
+            if (url != null) {
+                endpoints.add(new BerthConfig.Endpoint(name, url, disabled, headers, timeout, threshold, backoff,
+                        mediaTypes, actions, queueSize));
+            }
+        }
+        return new BerthConfig.Notifications(endpoints, includeReferences);
+    }
+
+    /** An absolute http(s) URL with a host; null (and a problem) otherwise. */
+    private static URI httpUrl(Value value, Values v) {
+        String text = value.text().strip();
+        try {
+            URI u = new URI(text);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null) {
+                return u;
+            }
+        } catch (URISyntaxException e) {
+            // refused below
+        }
+        v.problem(value, "expected an http:// or https:// URL, got " + maskUrl(text));
+        return null;
+    }
+
+    private static BerthConfig.Tracing buildTracing(Values v) {
+        BerthConfig.Tracing dt = BerthConfig.Tracing.OFF;
+        boolean enabled = v.bool("tracing.enabled", dt.enabled());
+        URI endpoint = dt.endpoint();
+        Value ev = v.get("tracing.endpoint");
+        if (ev != null && !ev.text().isBlank()) {
+            URI u = httpUrl(ev, v);
+            if (u != null) {
+                endpoint = u;
+            }
+        }
+        String service = v.nonEmpty("tracing.servicename", dt.serviceName());
+        double ratio = dt.samplingRatio();
+        Value rv = v.get("tracing.samplingratio");
+        if (rv != null) {
+            try {
+                ratio = Double.parseDouble(rv.text().strip());
+                if (!(ratio >= 0 && ratio <= 1)) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                v.problem(rv, "must be a number from 0 to 1, got " + rv.text());
+                ratio = dt.samplingRatio();
+            }
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        v.free("tracing.headers").forEach((h, value) -> {
+            if (!isToken(h)) {
+                v.problem(value, "not a valid header name");
+            } else {
+                headers.put(h, value.text());
+            }
+        });
+        return new BerthConfig.Tracing(enabled, endpoint, service, ratio, headers);
     }
 
     /** YAML 1.1 booleans, as distribution reads them; null if not one. */
@@ -661,8 +1267,10 @@ public final class ConfigLoader {
     // ------------------------------------------------------------------------------------------------ describe
 
     /**
-     * The effective configuration in the YAML shape it is read from, one key a line, for logging at start.
-     * Secrets (the database password, and a password inside the database URL) are shown as {@code *****}.
+     * The effective configuration in the YAML shape it is read from, one key a line, for {@code berth config check}
+     * and the start-up log. Secrets (the database password, a password inside a URL, the headers of notification
+     * endpoints and of the trace collector) are shown as {@code *****}. Read back, the text gives the same
+     * configuration (secrets aside).
      */
     public static String describe(BerthConfig config) {
         StringBuilder out = new StringBuilder();
@@ -672,6 +1280,19 @@ public final class ConfigLoader {
         line(out, 1, "idletimeout", formatDuration(h.idleTimeout()));
         line(out, 1, "maxmanifestbytes", Long.toString(h.maxManifestBytes()));
         line(out, 1, "maxpagesize", Integer.toString(h.maxPageSize()));
+        line(out, 1, "draintimeout", formatDuration(h.drainTimeout()));
+        if (!h.headers().isEmpty()) {
+            line(out, 1, "headers", "");
+            h.headers().forEach((name, values) -> line(out, 2, scalar(name), flowList(values, false)));
+        }
+        BerthConfig.Debug d = h.debug();
+        if (d.enabled()) {
+            line(out, 1, "debug", "");
+            line(out, 2, "addr", scalar(d.addr()));
+            line(out, 2, "prometheus", "");
+            line(out, 3, "enabled", Boolean.toString(d.prometheusEnabled()));
+            line(out, 3, "path", scalar(d.prometheusPath()));
+        }
         BerthConfig.Storage s = config.storage();
         out.append("storage:\n");
         if (s.driver().equals("filesystem")) {
@@ -695,17 +1316,93 @@ public final class ConfigLoader {
         line(out, 1, "maintenance", "");
         line(out, 2, "uploadpurging", "");
         line(out, 3, "age", formatDuration(s.uploadPurgeAge()));
-        BerthConfig.Database d = config.database();
+        line(out, 2, "readonly", "");
+        line(out, 3, "enabled", Boolean.toString(s.readOnly()));
+        BerthConfig.Database db = config.database();
         out.append("database:\n");
-        line(out, 1, "url", scalar(maskUrl(d.url())));
-        if (d.username() != null) {
-            line(out, 1, "username", scalar(d.username()));
+        line(out, 1, "url", scalar(maskUrl(db.url())));
+        if (db.username() != null) {
+            line(out, 1, "username", scalar(db.username()));
         }
-        if (d.password() != null) {
+        if (db.password() != null) {
             line(out, 1, "password", MASK);
         }
-        line(out, 1, "maxpoolsize", Integer.toString(d.maxPoolSize()));
+        line(out, 1, "maxpoolsize", Integer.toString(db.maxPoolSize()));
+        BerthConfig.Log log = config.log();
+        out.append("log:\n");
+        line(out, 1, "level", log.level());
+        line(out, 1, "formatter", log.formatter());
+        if (!log.fields().isEmpty()) {
+            line(out, 1, "fields", "");
+            log.fields().forEach((k, v) -> line(out, 2, scalar(k), scalar(v)));
+        }
+        line(out, 1, "accesslog", "");
+        line(out, 2, "disabled", Boolean.toString(!log.accessLog()));
+        BerthConfig.Notifications n = config.notifications();
+        if (!n.endpoints().isEmpty() || n.includeReferences()) {
+            out.append("notifications:\n");
+            line(out, 1, "events", "");
+            line(out, 2, "includereferences", Boolean.toString(n.includeReferences()));
+            if (!n.endpoints().isEmpty()) {
+                line(out, 1, "endpoints", "");
+                for (BerthConfig.Endpoint e : n.endpoints()) {
+                    out.append("    - name: ").append(scalar(e.name())).append('\n');
+                    line(out, 3, "url", scalar(maskQuery(maskUrl(e.url().toString()))));
+                    if (e.disabled()) {
+                        line(out, 3, "disabled", "true");
+                    }
+                    if (!e.headers().isEmpty()) {
+                        line(out, 3, "headers", "");
+                        e.headers().forEach((name, values) -> line(out, 4, scalar(name), flowList(values, true)));
+                    }
+                    line(out, 3, "timeout", formatDuration(e.timeout()));
+                    line(out, 3, "threshold", Integer.toString(e.threshold()));
+                    line(out, 3, "backoff", formatDuration(e.backoff()));
+                    line(out, 3, "queuesize", Integer.toString(e.queueSize()));
+                    if (!e.ignoredMediaTypes().isEmpty() || !e.ignoredActions().isEmpty()) {
+                        line(out, 3, "ignore", "");
+                        if (!e.ignoredMediaTypes().isEmpty()) {
+                            line(out, 4, "mediatypes", flowList(e.ignoredMediaTypes(), false));
+                        }
+                        if (!e.ignoredActions().isEmpty()) {
+                            line(out, 4, "actions", flowList(e.ignoredActions(), false));
+                        }
+                    }
+                }
+            }
+        }
+        BerthConfig.Tracing t = config.tracing();
+        out.append("tracing:\n");
+        line(out, 1, "enabled", Boolean.toString(t.enabled()));
+        line(out, 1, "endpoint", scalar(maskQuery(maskUrl(t.endpoint().toString()))));
+        line(out, 1, "servicename", scalar(t.serviceName()));
+        line(out, 1, "samplingratio", Double.toString(t.samplingRatio()));
+        if (!t.headers().isEmpty()) {
+            line(out, 1, "headers", "");
+            t.headers().forEach((name, value) -> line(out, 2, scalar(name), MASK));
+        }
+        out.append("health:\n");
+        BerthConfig.Health hl = config.health();
+        if (hl.storageDriverCheck()) {
+            line(out, 1, "storagedriver", "");
+            line(out, 2, "enabled", "true");
+            line(out, 2, "interval", formatDuration(hl.storageDriverInterval()));
+            line(out, 2, "threshold", Integer.toString(hl.storageDriverThreshold()));
+        }
+        line(out, 1, "readiness", "");
+        line(out, 2, "timeout", formatDuration(config.health().readinessTimeout()));
         return out.toString();
+    }
+
+    private static String flowList(List<String> values, boolean secret) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                b.append(", ");
+            }
+            b.append(secret ? MASK : scalar(values.get(i)));
+        }
+        return b.append(']').toString();
     }
 
     private static void line(StringBuilder out, int depth, String key, String value) {
@@ -747,6 +1444,13 @@ public final class ConfigLoader {
 
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
     private static final Pattern URL_USERINFO = Pattern.compile("(//[^/:@?]*:)[^/@?]*@");
+
+    private static final Pattern QUERY_VALUE = Pattern.compile("([?&][^=&#]*=)[^&#]*");
+
+    /** A URL with every query value masked (webhook URLs often carry their token there). */
+    static String maskQuery(String url) {
+        return QUERY_VALUE.matcher(url).replaceAll("$1" + Matcher.quoteReplacement(MASK));
+    }
 
     /** A JDBC URL with any password in it (a {@code password=} parameter or {@code user:pass@}) masked. */
     static String maskUrl(String url) {

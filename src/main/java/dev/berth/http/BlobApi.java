@@ -66,7 +66,11 @@ public final class BlobApi {
                 .header("Accept-Ranges", "bytes")
                 .headLength(length);
         range.ifPresent(rg -> r.header("Content-Range", "bytes " + rg.start() + "-" + rg.end() + "/" + size));
-        if (req.method() == Route.Method.HEAD || length == 0) {
+        if (req.method() == Route.Method.HEAD) {
+            return r;
+        }
+        blobs.pulled(name, blob);
+        if (length == 0) {
             return r;
         }
         Optional<Path> file = blobs.localFile(digest);

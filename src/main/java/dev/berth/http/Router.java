@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ErrorCode;
 import dev.berth.api.RegistryException;
 import dev.berth.api.Route;
+import dev.berth.api.telemetry.RequestScope;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -29,6 +32,29 @@ public final class Router {
     public static final String API_VERSION = "registry/2.0";
 
     private final Map<Route, Map<Route.Method, Handler>> table = new EnumMap<>(Route.class);
+    private ReadOnlySwitch readOnly = new ReadOnlySwitch(false);
+    private HealthGate health = new HealthGate();
+    private List<Map.Entry<String, String>> extraHeaders = List.of();
+
+    /** Refuse writes while {@code s} is on (read-only mode). */
+    public Router readOnly(ReadOnlySwitch s) {
+        this.readOnly = java.util.Objects.requireNonNull(s, "read-only switch");
+        return this;
+    }
+
+    /** Answer 503 UNAVAILABLE to everything while {@code gate} is failing (distribution's health checks). */
+    public Router health(HealthGate gate) {
+        this.health = java.util.Objects.requireNonNull(gate, "health gate");
+        return this;
+    }
+
+    /** Headers added to every response, errors included (distribution's {@code http.headers}). */
+    public Router extraHeaders(Map<String, List<String>> headers) {
+        List<Map.Entry<String, String>> list = new ArrayList<>();
+        headers.forEach((name, values) -> values.forEach(v -> list.add(Map.entry(name, v))));
+        this.extraHeaders = List.copyOf(list);
+        return this;
+    }
 
     public Router on(Route route, Route.Method method, Handler handler) {
         if (!route.methods().contains(method)) {
@@ -44,8 +70,25 @@ public final class Router {
      * is logged and answered 500 UNKNOWN.
      */
     public Response dispatch(Request request) throws IOException {
+        Response response = answer(request);
+        for (int i = 0; i < extraHeaders.size(); i++) {
+            Map.Entry<String, String> h = extraHeaders.get(i);
+            response.header(h.getKey(), h.getValue());
+        }
+        return response;
+    }
+
+    private Response answer(Request request) throws IOException {
         try {
             Optional<Route> route = Route.find(request.path());
+            RequestScope scope = RequestScope.current();
+            if (scope != null) {
+                scope.route(route.orElse(null));
+            }
+            if (health.failure() != null) {
+                throw ErrorCode.UNAVAILABLE.exception("health check failed: please see /debug/health",
+                        health.failure());
+            }
             if (route.isEmpty()) {
                 throw ErrorCode.NOT_FOUND.exception(null);
             }
@@ -58,6 +101,11 @@ public final class Router {
                 String allow = handlers.keySet().stream().map(Enum::name).collect(Collectors.joining(", "));
                 throw ErrorCode.METHOD_NOT_ALLOWED.exception(request.method() + " is not allowed on "
                         + route.get().template()).withHeader("Allow", allow);
+            }
+            if (readOnly.enabled() && request.method() != Route.Method.GET && request.method() != Route.Method.HEAD) {
+                throw ErrorCode.UNSUPPORTED.exception("the registry is in read-only mode",
+                        "writes are refused while read-only mode is on (storage.maintenance.readonly); "
+                                + "reads keep working");
             }
             Response response = handler.handle(request, route.get().match(request.path()).orElseThrow());
             return response.header(API_VERSION_HEADER, API_VERSION);

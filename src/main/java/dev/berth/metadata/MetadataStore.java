@@ -3,6 +3,8 @@ package dev.berth.metadata;
 import dev.berth.oci.Digest;
 import dev.berth.oci.RepositoryName;
 
+import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -105,6 +107,136 @@ public interface MetadataStore extends AutoCloseable {
 
     /** Sessions not touched since {@code cutoff}, oldest first, at most {@code limit}. */
     List<UploadSession> uploadsIdleSince(Instant cutoff, int limit);
+
+    // ---- holding content while it is recorded (see ContentGuard) ------------------------------------------------
+
+    /**
+     * {@link #putBlob(RepositoryName, Digest, long, Instant)}, with {@code guard} run first inside the transaction,
+     * holding the digest's lock: the guard puts the bytes in place if they are not there (garbage collection may
+     * have removed them a moment ago). If the guard throws, nothing is recorded and the exception is rethrown.
+     * A link that already exists is confirmed: its time becomes {@code now}.
+     */
+    void putBlob(RepositoryName repository, Digest digest, long size, Instant now, ContentGuard guard)
+            throws IOException;
+
+    /**
+     * {@link #putManifest(RepositoryName, ManifestEntry, Collection, Collection, Optional, Instant)}, holding the
+     * locks of the manifest's digest and of everything it refers to: {@code guard} first makes sure the manifest's
+     * bytes are stored, then every blob must still be linked to the repository and every listed manifest still be
+     * in it, else {@link MissingReferencesException} and nothing is recorded.
+     */
+    void putManifest(RepositoryName repository, ManifestEntry manifest, Collection<Digest> blobs,
+                     Collection<Digest> manifests, Optional<String> tag, Instant now, ContentGuard guard)
+            throws IOException;
+
+    /**
+     * The size of a blob {@code repository} links, like {@link #linkedBlobSize}, and confirms the link: when its time
+     * is before {@code staleBefore} it is set to {@code now}, so garbage collection keeps a link a client has just
+     * seen. Empty when not linked (also when the link vanished while being confirmed).
+     */
+    Optional<Long> touchLink(RepositoryName repository, Digest digest, Instant now, Instant staleBefore);
+
+    // ---- garbage collection: lease -------------------------------------------------------------------------------
+
+    /**
+     * Takes the lease {@code name} for {@code holder} until {@code now + ttl} when nobody holds it, it has expired,
+     * or {@code holder} already holds it (a renewal). Returns whether {@code holder} holds it now.
+     */
+    boolean acquireLease(String name, String holder, Instant now, Duration ttl);
+
+    /** Gives the lease up if {@code holder} holds it. */
+    void releaseLease(String name, String holder);
+
+    /** The lease's last holder and expiry (which may be past), if it was ever taken. */
+    Optional<Lease> lease(String name);
+
+    // ---- garbage collection: marking the review queue -------------------------------------------------------------
+
+    /** Removes every entry of the given kinds from the review queue. */
+    void clearReview(Collection<ReviewItem.Kind> kinds);
+
+    /** Marks a tag for deletion by a retention policy, with the manifest it points to and its time. */
+    void markTag(RepositoryName repository, TagRecord tag);
+
+    /**
+     * Marks, in {@code repository}, the manifests recorded before {@code cutoff} that no unmarked tag points to, no
+     * unmarked manifest lists, and whose subject (if any) is not an unmarked manifest of the repository; with
+     * {@code untagged} false, only those that lost their last tag to a marked tag, are listed only by marked
+     * manifests, or refer to a marked subject. Returns how many were marked in this {@code round}.
+     */
+    int markUnusedManifests(RepositoryName repository, Instant cutoff, int round, boolean untagged);
+
+    /**
+     * Marks the links of {@code repository} last confirmed before {@code cutoff} whose blob no unmarked manifest of
+     * the repository refers to. Returns how many.
+     */
+    int markUnusedLinks(RepositoryName repository, Instant cutoff);
+
+    /** Digests of recorded blobs after {@code after} (exclusive), in order, at most {@code limit}. */
+    List<Digest> blobDigests(Optional<Digest> after, int limit);
+
+    /**
+     * Marks the blobs with digests in ({@code after}, {@code upTo}] recorded before {@code cutoff} that no unmarked
+     * link, unmarked manifest or reference of an unmarked manifest needs. Returns how many.
+     */
+    int markUnusedBlobs(Optional<Digest> after, Digest upTo, Instant cutoff);
+
+    /**
+     * Entries of one kind in sweeping order (round, repository, item), after {@code after} (exclusive; empty for the
+     * first page), at most {@code limit}.
+     */
+    List<ReviewItem> reviewItems(ReviewItem.Kind kind, Optional<ReviewItem> after, int limit);
+
+    /** Removes one entry from the review queue. */
+    void forget(ReviewItem item);
+
+    /** Whether the review queue holds an entry for removing the bytes of {@code digest}. */
+    boolean contentDeletionPending(Digest digest);
+
+    // ---- garbage collection: sweeping (each step re-checks, in its own transaction, under the digest's lock) ----
+
+    /** Deletes a tag if it still points to {@code digest} and was not pushed again since {@code updatedAt}. */
+    boolean deleteTagIfUnchanged(RepositoryName repository, String tag, Digest digest, Instant updatedAt);
+
+    /**
+     * Deletes a manifest (with its references) if it was recorded before {@code cutoff}, no tag points to it, no
+     * manifest of the repository lists it, and its subject (if any) is not a manifest of the repository.
+     */
+    boolean deleteManifestIfUnused(RepositoryName repository, Digest digest, Instant cutoff);
+
+    /** Deletes a link last confirmed before {@code cutoff} if no manifest of the repository refers to the blob. */
+    boolean deleteLinkIfUnused(RepositoryName repository, Digest digest, Instant cutoff);
+
+    /**
+     * Deletes a blob row recorded before {@code cutoff} that no link, manifest or manifest reference needs, and queues
+     * its bytes for removal ({@link ReviewItem.Kind#CONTENT}). Returns the blob's size when deleted.
+     */
+    Optional<Long> deleteBlobIfUnused(Digest digest, Instant cutoff);
+
+    /**
+     * Under the digest's lock: when no row records the blob, runs {@code remover} (which deletes its bytes) and
+     * returns true; when a row does (the blob was pushed again), leaves the bytes alone and returns false. Either
+     * way the pending {@link ReviewItem.Kind#CONTENT} entry, if any, is removed. If the remover throws, nothing
+     * changes and the exception is rethrown.
+     */
+    boolean deleteContentIfUnrecorded(Digest digest, ContentGuard remover) throws IOException;
+
+    // ---- garbage collection: checking storage, usage, retention ----------------------------------------------------
+
+    /** Blob rows whose digest string starts with {@code prefix} (for example {@code "sha256:ab"}), in digest order. */
+    List<BlobRecord> blobsWithPrefix(String prefix);
+
+    /**
+     * What needs a blob, in words, for reports: {@code "<repo> (link)"}, {@code "<repo>@<manifest>"} for a manifest
+     * whose bytes it is or that refers to it. At most {@code limit} entries.
+     */
+    List<String> usersOf(Digest digest, int limit);
+
+    /** Every tag of {@code repository} with its manifest and time, newest first (ties by name). */
+    List<TagRecord> tagRecords(RepositoryName repository);
+
+    /** Storage used per repository and in total, each blob counted once in the total. */
+    StorageUsage usage();
 
     @Override
     void close();

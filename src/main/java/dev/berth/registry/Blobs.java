@@ -10,6 +10,8 @@ import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -21,16 +23,48 @@ public final class Blobs {
     private final StorageDriver storage;
     private final MetadataStore metadata;
     private final boolean deleteEnabled;
+    private final Clock clock;
+    private final EventListener events;
+    private final Duration confirmLinksAfter;
+
+    /** How old a link must be before a HEAD or GET confirms it, unless configured. */
+    public static final Duration DEFAULT_LINK_CONFIRMATION = Duration.ofHours(1);
 
     public Blobs(StorageDriver storage, MetadataStore metadata, boolean deleteEnabled) {
+        this(storage, metadata, deleteEnabled, Clock.systemUTC(), EventListener.NONE);
+    }
+
+    /** @param events told of every blob pulled ({@link #pulled}) and deleted */
+    public Blobs(StorageDriver storage, MetadataStore metadata, boolean deleteEnabled, Clock clock,
+                 EventListener events) {
+        this(storage, metadata, deleteEnabled, clock, events, DEFAULT_LINK_CONFIRMATION);
+    }
+
+    /**
+     * @param confirmLinksAfter a link seen by a HEAD or GET is confirmed (its time set to now) when it is older than
+     *                          this, so garbage collection keeps a layer a client has just found in the repository
+     *                          and is about to refer to; at most half of the collection's grace period
+     */
+    public Blobs(StorageDriver storage, MetadataStore metadata, boolean deleteEnabled, Clock clock,
+                 EventListener events, Duration confirmLinksAfter) {
         this.storage = storage;
         this.metadata = metadata;
         this.deleteEnabled = deleteEnabled;
+        this.clock = clock;
+        this.events = events;
+        this.confirmLinksAfter = confirmLinksAfter;
+    }
+
+    /** Records that {@code repository} served the blob's content (a GET): a pull event. */
+    public void pulled(RepositoryName repository, BlobInfo blob) {
+        EventListener.publish(events, RegistryEvent.blob(RegistryEvent.Action.PULL, repository, blob.digest(),
+                blob.size(), null, clock.instant()));
     }
 
     /** The blob as {@code repository} may serve it; BLOB_UNKNOWN otherwise. */
     public BlobInfo stat(RepositoryName repository, Digest digest) {
-        return metadata.linkedBlobSize(repository, digest)
+        var now = clock.instant();
+        return metadata.touchLink(repository, digest, now, now.minus(confirmLinksAfter))
                 .map(size -> new BlobInfo(digest, size))
                 .orElseThrow(() -> ErrorCode.BLOB_UNKNOWN.exception("blob " + digest + " is not in repository "
                         + repository));
@@ -54,5 +88,7 @@ public final class Blobs {
         if (!metadata.unlinkBlob(repository, digest)) {
             throw ErrorCode.BLOB_UNKNOWN.exception("blob " + digest + " is not in repository " + repository);
         }
+        EventListener.publish(events, RegistryEvent.blob(RegistryEvent.Action.DELETE, repository, digest, -1, null,
+                clock.instant()));
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.api.ErrorCode;
 import dev.berth.metadata.ManifestEntry;
 import dev.berth.metadata.MetadataStore;
+import dev.berth.metadata.MissingReferencesException;
 import dev.berth.oci.Descriptor;
 import dev.berth.oci.Digest;
 import dev.berth.oci.Manifest;
@@ -42,14 +43,22 @@ public final class Manifests {
     private final Clock clock;
     private final boolean deleteEnabled;
     private final long maxBytes;
+    private final EventListener events;
 
     public Manifests(StorageDriver storage, MetadataStore metadata, Clock clock, boolean deleteEnabled,
                      long maxBytes) {
+        this(storage, metadata, clock, deleteEnabled, maxBytes, EventListener.NONE);
+    }
+
+    /** @param events told of every manifest pushed, pulled (a GET) and deleted */
+    public Manifests(StorageDriver storage, MetadataStore metadata, Clock clock, boolean deleteEnabled,
+                     long maxBytes, EventListener events) {
         this.storage = storage;
         this.metadata = metadata;
         this.clock = clock;
         this.deleteEnabled = deleteEnabled;
         this.maxBytes = maxBytes;
+        this.events = events;
     }
 
     /** A manifest with its bytes. */
@@ -79,7 +88,11 @@ public final class Manifests {
     public Stored get(RepositoryName repository, Reference reference) throws IOException {
         ManifestEntry entry = stat(repository, reference);
         try {
-            return new Stored(entry, storage.getContent(Layout.blobData(entry.digest())));
+            Stored stored = new Stored(entry, storage.getContent(Layout.blobData(entry.digest())));
+            EventListener.publish(events, new RegistryEvent(RegistryEvent.Action.PULL, RegistryEvent.Subject.MANIFEST,
+                    repository, entry.digest(), entry.mediaType(), entry.size(),
+                    reference instanceof Tag t ? t.value() : null, null, List.of(), clock.instant()));
+            return stored;
         } catch (NoSuchFileException e) {
             LOG.severe("manifest " + entry.digest() + " of " + repository + " is recorded but its bytes are missing "
                     + "from storage");
@@ -140,14 +153,36 @@ public final class Manifests {
                     "index references manifests unknown to the repository", "unknown: " + join(missingManifests));
         }
         String blobPath = Layout.blobData(digest);
-        if (storage.stat(blobPath).isEmpty()) {
-            storage.putContent(blobPath, body);
-        }
         Digest subject = manifest.subjectDescriptor().map(Descriptor::digest).orElse(null);
         ManifestEntry entry = new ManifestEntry(digest, manifest.mediaType(), body.length,
                 manifest.effectiveArtifactType(), subject, annotationsJson(manifest));
         Optional<String> tag = reference instanceof Tag t ? Optional.of(t.value()) : Optional.empty();
-        metadata.putManifest(repository, entry, blobs, children, tag, clock.instant());
+        try {
+            // the bytes are stored (when not there) and recorded under the digests' locks: garbage collection can
+            // remove neither them nor what the manifest refers to in between (see metadata.ContentGuard)
+            metadata.putManifest(repository, entry, blobs, children, tag, clock.instant(), () -> {
+                if (storage.stat(blobPath).isEmpty()) {
+                    storage.putContent(blobPath, body);
+                }
+            });
+        } catch (MissingReferencesException e) {
+            Set<Digest> gone = new LinkedHashSet<>(e.blobs());
+            gone.addAll(e.manifests());
+            throw ErrorCode.MANIFEST_BLOB_UNKNOWN.exception("manifest references content unknown to the repository",
+                    "unknown: " + join(gone));
+        }
+        if (events != EventListener.NONE) {
+            List<Descriptor> references = new ArrayList<>();
+            if (manifest.isIndex()) {
+                references.addAll(manifest.manifests());
+            } else {
+                references.add(manifest.config());
+                references.addAll(manifest.layers());
+            }
+            EventListener.publish(events, new RegistryEvent(RegistryEvent.Action.PUSH, RegistryEvent.Subject.MANIFEST,
+                    repository, digest, manifest.mediaType(), body.length, tag.orElse(null), null, references,
+                    clock.instant()));
+        }
         return new Pushed(digest, Optional.ofNullable(subject));
     }
 
@@ -164,6 +199,9 @@ public final class Manifests {
             throw ErrorCode.MANIFEST_UNKNOWN.exception("manifest " + reference + " is not in repository "
                     + repository);
         }
+        EventListener.publish(events, new RegistryEvent(RegistryEvent.Action.DELETE, RegistryEvent.Subject.MANIFEST,
+                repository, reference instanceof Digest d ? d : null, null, -1,
+                reference instanceof Tag t ? t.value() : null, null, List.of(), clock.instant()));
     }
 
     public static dev.berth.api.RegistryException tooLarge() {

@@ -42,12 +42,20 @@ public final class Uploads {
     private final Clock clock;
     private final Supplier<String> ids;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+    private final EventListener events;
 
     public Uploads(StorageDriver storage, MetadataStore metadata, Clock clock, Supplier<String> ids) {
+        this(storage, metadata, clock, ids, EventListener.NONE);
+    }
+
+    /** @param events told of every blob pushed (an upload finished) and mounted */
+    public Uploads(StorageDriver storage, MetadataStore metadata, Clock clock, Supplier<String> ids,
+                   EventListener events) {
         this.storage = storage;
         this.metadata = metadata;
         this.clock = clock;
         this.ids = ids;
+        this.events = events;
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -117,6 +125,8 @@ public final class Uploads {
                         + ", not " + expected);
             }
             commitBlob(session, expected);
+            EventListener.publish(events, RegistryEvent.blob(RegistryEvent.Action.PUSH, repository, expected,
+                    session.size(), null, clock.instant()));
             return new Committed(expected, session.size());
         } finally {
             lock.unlock();
@@ -156,8 +166,11 @@ public final class Uploads {
      * repository has it), else from anywhere in the registry. Empty when there is nothing to mount.
      */
     public Optional<BlobInfo> mount(RepositoryName repository, Digest digest, Optional<RepositoryName> from) {
-        return metadata.linkBlob(repository, digest, from, clock.instant())
+        Optional<BlobInfo> mounted = metadata.linkBlob(repository, digest, from, clock.instant())
                 .map(size -> new BlobInfo(digest, size));
+        mounted.ifPresent(b -> EventListener.publish(events, RegistryEvent.blob(RegistryEvent.Action.MOUNT,
+                repository, digest, b.size(), from.orElse(null), clock.instant())));
+        return mounted;
     }
 
     /**
@@ -166,6 +179,11 @@ public final class Uploads {
      * idle) or finds the session gone (404, as for any purged upload).
      */
     public int purgeIdle(java.time.Duration age) {
+        return purgeIdle(age, session -> { });
+    }
+
+    /** {@link #purgeIdle(java.time.Duration)}, telling {@code purged} of every session removed. */
+    public int purgeIdle(java.time.Duration age, java.util.function.Consumer<UploadSession> purgedSessions) {
         int purged = 0;
         while (true) {
             var idle = metadata.uploadsIdleSince(clock.instant().minus(age), 100);
@@ -180,6 +198,7 @@ public final class Uploads {
                     if (current.isPresent() && current.get().updatedAt().equals(candidate.updatedAt())) {
                         discard(current.get());
                         purged++;
+                        purgedSessions.accept(current.get());
                     }
                 } catch (IOException e) {
                     LOG.log(Level.WARNING, "could not purge upload " + candidate.id(), e);
@@ -298,16 +317,22 @@ public final class Uploads {
         return rehash(session, algorithm).digest();
     }
 
+    /**
+     * Moves the data to the blob path unless the blob is there already, and records it; both under the digest's lock
+     * (see {@link dev.berth.metadata.ContentGuard}), so garbage collection cannot remove the bytes between the check
+     * and the record. The upload's data is kept until then: bytes removed a moment before are put back from it.
+     */
     private void commitBlob(UploadSession session, Digest digest) throws IOException {
         String blob = Layout.blobData(digest);
-        if (storage.stat(blob).isEmpty()) {
-            if (session.size() == 0) {
-                storage.putContent(blob, new byte[0]);
-            } else {
-                storage.move(Layout.uploadData(session.repository(), session.id()), blob);
+        metadata.putBlob(session.repository(), digest, session.size(), clock.instant(), () -> {
+            if (storage.stat(blob).isEmpty()) {
+                if (session.size() == 0) {
+                    storage.putContent(blob, new byte[0]);
+                } else {
+                    storage.move(Layout.uploadData(session.repository(), session.id()), blob);
+                }
             }
-        }
-        metadata.putBlob(session.repository(), digest, session.size(), clock.instant());
+        });
         discard(session);
     }
 

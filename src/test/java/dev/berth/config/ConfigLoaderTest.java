@@ -294,12 +294,11 @@ class ConfigLoaderTest {
     void unsupportedDistributionKeys_areNamedAsSuch() {
         assertThat(problem("""
                 storage:
-                  s3:
-                    bucket: b
-                    region: us-east-1
-                notifications:
-                  endpoints: []
-                """)).isEqualTo("not supported by Berth: storage.s3, notifications");
+                  azure:
+                    accountname: a
+                middleware:
+                  registry: []
+                """)).isEqualTo("not supported by Berth: storage.azure, middleware");
         try {
             parse("""
                     http:
@@ -363,6 +362,7 @@ class ConfigLoaderTest {
                   idletimeout: 1h30m
                   maxmanifestbytes: 1234
                   maxpagesize: 77
+                  draintimeout: 10s
                 storage:
                   filesystem:
                     rootdirectory: "/srv/my registry #1"
@@ -371,6 +371,8 @@ class ConfigLoaderTest {
                   maintenance:
                     uploadpurging:
                       age: 168h
+                    readonly:
+                      enabled: false
                 database:
                   url: jdbc:sqlite:/tmp/b.db
                   maxpoolsize: 4

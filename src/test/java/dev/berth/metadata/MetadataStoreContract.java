@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The behaviour every {@link MetadataStore} must have. An implementation's test extends this class and says how to
@@ -1004,5 +1006,590 @@ public abstract class MetadataStoreContract {
             assertThat(pool.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
         }
         assertThat(store.upload("race").orElseThrow().size()).isEqualTo(rounds);
+    }
+
+    // ---- garbage collection ------------------------------------------------------------------------------------
+    // Times: T0 is "long ago", t(n) n seconds later; a cutoff of t(10) treats everything recorded at T0 as old.
+
+    protected static final Digest CONFIG = digest("config");
+    protected static final Digest LAYER = digest("layer");
+    protected static final Digest EXTRA = digest("extra");
+
+    /** A pretend blob store for guards: the digests whose bytes are "in storage". */
+    protected final java.util.Set<Digest> stored = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    protected ContentGuard storeBytes(Digest d) {
+        return () -> stored.add(d);
+    }
+
+    protected ContentGuard removeBytes(Digest d) {
+        return () -> stored.remove(d);
+    }
+
+    /** An image {@code m} in {@code r} with CONFIG and LAYER linked and referred to, recorded at {@code at}. */
+    protected void putImage(RepositoryName r, Digest m, Optional<String> tag, Instant at) throws IOException {
+        store.putBlob(r, CONFIG, 2, at, storeBytes(CONFIG));
+        store.putBlob(r, LAYER, 3, at, storeBytes(LAYER));
+        store.putManifest(r, image(m, 50), List.of(CONFIG, LAYER), List.of(), tag, at, storeBytes(m));
+    }
+
+    protected List<String> marked(ReviewItem.Kind kind) {
+        return store.reviewItems(kind, Optional.empty(), 1000).stream()
+                .map(i -> (i.repository() == null ? "" : i.repository() + "@") + i.item()
+                        + (kind == ReviewItem.Kind.MANIFEST ? "#" + i.round() : ""))
+                .toList();
+    }
+
+    @Test
+    void putBlobGuarded_runsGuardThenRecords() throws IOException {
+        store.putBlob(A, D1, 5, T0, storeBytes(D1));
+
+        assertThat(stored).containsExactly(D1);
+        assertThat(store.linkedBlobSize(A, D1)).contains(5L);
+    }
+
+    @Test
+    void putBlobGuarded_guardFails_recordsNothingAndRethrows() {
+        assertThatThrownBy(() -> store.putBlob(A, D1, 5, T0, () -> {
+            throw new java.nio.file.NoSuchFileException("/blob");
+        })).isInstanceOf(java.nio.file.NoSuchFileException.class);
+
+        assertThat(store.blobSize(D1)).isEmpty();
+        assertThat(store.repositoryExists(A)).as("repository created in the rolled back transaction").isFalse();
+    }
+
+    @Test
+    void putManifestGuarded_blobNoLongerLinked_throwsMissingReferencesAndRecordsNothing() throws IOException {
+        store.putBlob(A, CONFIG, 2, T0, storeBytes(CONFIG));
+        Digest m = digest("manifest");
+
+        assertThatThrownBy(() -> store.putManifest(A, image(m, 50), List.of(CONFIG, LAYER), List.of(D2),
+                Optional.of("v1"), T0, storeBytes(m)))
+                .isInstanceOfSatisfying(MissingReferencesException.class, e -> {
+                    assertThat(e.blobs()).containsExactly(LAYER);
+                    assertThat(e.manifests()).containsExactly(D2);
+                });
+
+        assertThat(store.manifest(A, m)).isEmpty();
+        assertThat(store.blobSize(m)).isEmpty();
+        assertThat(allTags(A)).isEmpty();
+    }
+
+    @Test
+    void putManifestGuarded_referencesPresent_recordsWithTagAndRunsGuard() throws IOException {
+        Digest m = digest("manifest");
+
+        putImage(A, m, Optional.of("v1"), T0);
+
+        assertThat(stored).contains(m, CONFIG, LAYER);
+        assertThat(store.taggedManifest(A, "v1")).map(ManifestEntry::digest).contains(m);
+        assertThat(store.blobSize(m)).contains(50L);
+    }
+
+    @Test
+    void touchLink_staleLink_isConfirmedSoCollectionKeepsIt() {
+        store.putBlob(A, D1, 7, T0);
+
+        assertThat(store.touchLink(A, D1, t(100), t(50))).contains(7L);
+
+        assertThat(store.deleteLinkIfUnused(A, D1, t(60))).as("confirmed at t(100)").isFalse();
+        assertThat(store.deleteLinkIfUnused(A, D1, t(101))).isTrue();
+    }
+
+    @Test
+    void touchLink_freshLink_keepsItsTime() {
+        store.putBlob(A, D1, 7, t(100));
+
+        assertThat(store.touchLink(A, D1, t(200), t(50))).contains(7L);
+
+        assertThat(store.deleteLinkIfUnused(A, D1, t(150))).as("still linked at t(100)").isTrue();
+    }
+
+    @Test
+    void touchLink_notLinked_isEmpty() {
+        store.putBlob(B, D1, 7, T0);
+
+        assertThat(store.touchLink(A, D1, t(100), t(50))).isEmpty();
+        assertThat(store.touchLink(A, D2, t(100), t(50))).isEmpty();
+        assertThat(store.repositoryExists(A)).isFalse();
+    }
+
+    @Test
+    void putBlobAndMount_existingLink_confirmIt() {
+        store.putBlob(A, D1, 7, T0);
+        store.putBlob(B, D1, 7, T0);
+
+        store.putBlob(A, D1, 7, t(100));
+        store.linkBlob(B, D1, Optional.of(A), t(100));
+
+        assertThat(store.deleteLinkIfUnused(A, D1, t(50))).isFalse();
+        assertThat(store.deleteLinkIfUnused(B, D1, t(50))).isFalse();
+    }
+
+    @Test
+    void acquireLease_heldByAnother_isRefusedUntilItExpires() {
+        assertThat(store.acquireLease("gc", "node-1", T0, Duration.ofMinutes(5))).isTrue();
+
+        assertThat(store.acquireLease("gc", "node-2", t(60), Duration.ofMinutes(5))).isFalse();
+        assertThat(store.lease("gc")).hasValueSatisfying(l -> {
+            assertThat(l.holder()).isEqualTo("node-1");
+            assertThat(l.expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(5)));
+        });
+        assertThat(store.acquireLease("gc", "node-2", t(300), Duration.ofMinutes(5))).as("expired").isTrue();
+        assertThat(store.lease("gc")).map(Lease::holder).contains("node-2");
+        assertThat(store.acquireLease("gc", "node-1", t(301), Duration.ofMinutes(5))).isFalse();
+    }
+
+    @Test
+    void acquireLease_byItsHolder_renewsIt() {
+        assertThat(store.acquireLease("gc", "node-1", T0, Duration.ofMinutes(5))).isTrue();
+
+        assertThat(store.acquireLease("gc", "node-1", t(200), Duration.ofMinutes(5))).isTrue();
+
+        assertThat(store.lease("gc")).hasValueSatisfying(l -> {
+            assertThat(l.acquiredAt()).isEqualTo(T0);
+            assertThat(l.expiresAt()).isEqualTo(t(200).plus(Duration.ofMinutes(5)));
+        });
+        assertThat(store.acquireLease("gc", "node-2", t(400), Duration.ofMinutes(5))).isFalse();
+    }
+
+    @Test
+    void releaseLease_letsAnotherTakeItAtOnce_butOnlyTheHolderReleases() {
+        store.acquireLease("gc", "node-1", T0, Duration.ofMinutes(5));
+
+        store.releaseLease("gc", "node-2");
+        assertThat(store.acquireLease("gc", "node-2", t(1), Duration.ofMinutes(5))).isFalse();
+        store.releaseLease("gc", "node-1");
+
+        assertThat(store.acquireLease("gc", "node-2", t(1), Duration.ofMinutes(5))).isTrue();
+        assertThat(store.lease("other")).isEmpty();
+    }
+
+    @Test
+    void acquireLease_manyAtOnce_exactlyOneWins() throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Boolean>> attempts = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                String holder = "node-" + i;
+                attempts.add(pool.submit(() -> {
+                    start.await();
+                    return store.acquireLease("gc", holder, T0, Duration.ofMinutes(5));
+                }));
+            }
+            start.countDown();
+            int wins = 0;
+            for (Future<Boolean> f : attempts) {
+                wins += f.get(1, TimeUnit.MINUTES) ? 1 : 0;
+            }
+            assertThat(wins).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void markUnusedManifests_untagged_marksInRoundsAndKeepsTaggedListedAndReferrersOfPresentSubjects()
+            throws IOException {
+        Digest tagged = digest("tagged");
+        Digest loose = digest("loose");
+        Digest child = digest("child");
+        Digest index = digest("index");
+        Digest signature = digest("signature");
+        Digest young = digest("young");
+        putImage(A, tagged, Optional.of("v1"), T0);
+        putImage(A, loose, Optional.empty(), T0);
+        putImage(A, child, Optional.empty(), T0);
+        store.putManifest(A, new ManifestEntry(index, OCI_INDEX, 80, null, null, null), List.of(), List.of(child),
+                Optional.empty(), T0, storeBytes(index));
+        store.putManifest(A, referrer(signature, SIGNATURE, tagged), List.of(), List.of(), Optional.empty(), T0,
+                storeBytes(signature));
+        putImage(A, young, Optional.empty(), t(20));
+
+        assertThat(store.markUnusedManifests(A, t(10), 1, true)).isEqualTo(2);
+        assertThat(store.markUnusedManifests(A, t(10), 2, true)).isEqualTo(1);
+        assertThat(store.markUnusedManifests(A, t(10), 3, true)).isZero();
+
+        assertThat(marked(ReviewItem.Kind.MANIFEST)).containsExactly(
+                "a@" + min(index, loose) + "#1", "a@" + max(index, loose) + "#1", "a@" + child + "#2");
+    }
+
+    @Test
+    void markUnusedManifests_onlyRetention_marksWhatLostItsLastTagAndItsReferrers() throws IOException {
+        Digest old = digest("old");
+        Digest kept = digest("kept");
+        Digest loose = digest("loose");
+        Digest signature = digest("signature");
+        putImage(A, old, Optional.of("v1"), T0);
+        putImage(A, kept, Optional.of("v2"), T0);
+        store.putManifest(A, image(old, 50), List.of(), List.of(), Optional.of("v1b"), T0);
+        putImage(A, loose, Optional.empty(), T0);
+        store.putManifest(A, referrer(signature, SIGNATURE, old), List.of(), List.of(), Optional.empty(), T0,
+                storeBytes(signature));
+        for (TagRecord tag : store.tagRecords(A)) {
+            if (tag.name().startsWith("v1")) {
+                store.markTag(A, tag);
+            }
+        }
+
+        store.markUnusedManifests(A, t(10), 1, false);
+        store.markUnusedManifests(A, t(10), 2, false);
+
+        assertThat(marked(ReviewItem.Kind.TAG)).containsExactly("a@v1", "a@v1b");
+        assertThat(marked(ReviewItem.Kind.MANIFEST)).containsExactly("a@" + old + "#1", "a@" + signature + "#2");
+    }
+
+    @Test
+    void markUnusedLinks_andBlobs_followTheMarkedManifests() throws IOException {
+        Digest m = digest("m");
+        putImage(A, m, Optional.empty(), T0);
+        putImage(B, digest("in-b"), Optional.of("v1"), T0);
+        store.putBlob(A, EXTRA, 4, T0, storeBytes(EXTRA));
+        store.putBlob(A, D1, 4, t(20), storeBytes(D1)); // young
+
+        assertThat(store.markUnusedLinks(A, t(10))).as("only EXTRA while m stays").isEqualTo(1);
+        store.clearReview(List.of(ReviewItem.Kind.LINK));
+        store.markUnusedManifests(A, t(10), 1, true);
+        store.markUnusedLinks(A, t(10));
+        store.markUnusedLinks(B, t(10));
+        store.markUnusedBlobs(Optional.empty(), store.blobDigests(Optional.empty(), 1000).getLast(), t(10));
+
+        assertThat(marked(ReviewItem.Kind.LINK)).containsExactlyInAnyOrder("a@" + CONFIG, "a@" + LAYER,
+                "a@" + EXTRA);
+        assertThat(marked(ReviewItem.Kind.BLOB)).as("CONFIG and LAYER are still needed by b")
+                .containsExactlyInAnyOrder(m.toString(), EXTRA.toString());
+    }
+
+    @Test
+    void markUnusedBlobs_onlyWithinTheRange() {
+        List<Digest> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Digest d = digest("blob-" + i);
+            store.putBlob(A, d, i, T0);
+            store.unlinkBlob(A, d);
+            all.add(d);
+        }
+        List<Digest> ordered = store.blobDigests(Optional.empty(), 100);
+        assertThat(ordered).containsExactlyElementsOf(all.stream().sorted(
+                java.util.Comparator.comparing(Digest::toString)).toList());
+        assertThat(store.blobDigests(Optional.of(ordered.get(1)), 2)).containsExactly(ordered.get(2), ordered.get(3));
+
+        assertThat(store.markUnusedBlobs(Optional.of(ordered.get(1)), ordered.get(3), t(10))).isEqualTo(2);
+
+        assertThat(marked(ReviewItem.Kind.BLOB)).containsExactly(ordered.get(2).toString(), ordered.get(3).toString());
+    }
+
+    @Test
+    void reviewItems_pageInSweepingOrder_andForgetRemovesOne() throws IOException {
+        for (int i = 0; i < 5; i++) {
+            putImage(A, digest("m" + i), Optional.empty(), T0);
+            putImage(B, digest("m" + i), Optional.empty(), T0);
+        }
+        store.markUnusedManifests(B, t(10), 1, true);
+        store.markUnusedManifests(A, t(10), 1, true);
+        List<ReviewItem> all = store.reviewItems(ReviewItem.Kind.MANIFEST, Optional.empty(), 100);
+        assertThat(all).hasSize(10);
+
+        List<ReviewItem> paged = new ArrayList<>();
+        Optional<ReviewItem> after = Optional.empty();
+        while (true) {
+            List<ReviewItem> page = store.reviewItems(ReviewItem.Kind.MANIFEST, after, 3);
+            if (page.isEmpty()) {
+                break;
+            }
+            paged.addAll(page);
+            after = Optional.of(page.getLast());
+        }
+        assertThat(paged).isEqualTo(all);
+        store.forget(all.get(4));
+        assertThat(store.reviewItems(ReviewItem.Kind.MANIFEST, Optional.empty(), 100)).hasSize(9)
+                .doesNotContain(all.get(4));
+        store.clearReview(List.of(ReviewItem.Kind.MANIFEST));
+        assertThat(store.reviewItems(ReviewItem.Kind.MANIFEST, Optional.empty(), 100)).isEmpty();
+    }
+
+    @Test
+    void deleteTagIfUnchanged_tagPushedAgain_keepsIt() throws IOException {
+        Digest m = digest("m");
+        putImage(A, m, Optional.of("v1"), T0);
+        TagRecord tag = store.tagRecords(A).getFirst();
+        putImage(A, m, Optional.of("v1"), t(5));
+
+        assertThat(store.deleteTagIfUnchanged(A, "v1", m, tag.updatedAt())).isFalse();
+        assertThat(store.deleteTagIfUnchanged(A, "v1", m, t(5))).isTrue();
+        assertThat(allTags(A)).isEmpty();
+        assertThat(store.manifest(A, m)).isPresent();
+    }
+
+    @Test
+    void deleteManifestIfUnused_keepsTaggedListedYoungAndReferrersOfPresentSubjects() throws IOException {
+        Digest tagged = digest("tagged");
+        Digest child = digest("child");
+        Digest index = digest("index");
+        Digest signature = digest("signature");
+        putImage(A, tagged, Optional.of("v1"), T0);
+        putImage(A, child, Optional.empty(), T0);
+        store.putManifest(A, new ManifestEntry(index, OCI_INDEX, 80, null, null, null), List.of(), List.of(child),
+                Optional.of("list"), T0, storeBytes(index));
+        store.putManifest(A, referrer(signature, SIGNATURE, tagged), List.of(), List.of(), Optional.empty(), T0,
+                storeBytes(signature));
+
+        assertThat(store.deleteManifestIfUnused(A, tagged, t(10))).isFalse();
+        assertThat(store.deleteManifestIfUnused(A, child, t(10))).isFalse();
+        assertThat(store.deleteManifestIfUnused(A, signature, t(10))).isFalse();
+        assertThat(store.deleteManifestIfUnused(A, index, T0)).as("not older than the cutoff").isFalse();
+
+        store.deleteTag(A, "list");
+        assertThat(store.deleteManifestIfUnused(A, index, t(10))).isTrue();
+        assertThat(store.deleteManifestIfUnused(A, child, t(10))).as("its index is gone").isTrue();
+        store.deleteTag(A, "v1");
+        assertThat(store.deleteManifestIfUnused(A, tagged, t(10))).isTrue();
+        assertThat(store.deleteManifestIfUnused(A, signature, t(10))).as("its subject is gone").isTrue();
+        assertThat(store.referrers(A, tagged, Optional.empty(), Optional.empty(), 10)).isEmpty();
+        assertThat(store.deleteLinkIfUnused(A, LAYER, t(10))).as("no manifest refers to it any more").isTrue();
+    }
+
+    @Test
+    void deleteLinkIfUnused_referredToByAManifestOfTheRepository_keepsIt() throws IOException {
+        putImage(A, digest("m"), Optional.empty(), T0);
+        store.putBlob(A, EXTRA, 4, T0, storeBytes(EXTRA));
+
+        assertThat(store.deleteLinkIfUnused(A, LAYER, t(10))).isFalse();
+        assertThat(store.deleteLinkIfUnused(A, EXTRA, T0)).as("not older than the cutoff").isFalse();
+        assertThat(store.deleteLinkIfUnused(A, EXTRA, t(10))).isTrue();
+        assertThat(store.linkedBlobSize(A, EXTRA)).isEmpty();
+        assertThat(store.blobSize(EXTRA)).as("the blob row stays").contains(4L);
+    }
+
+    @Test
+    void deleteBlobIfUnused_keepsLinkedReferencedAndManifestBytes_deletesAndQueuesTheRest() throws IOException {
+        Digest m = digest("m");
+        putImage(A, m, Optional.empty(), T0);
+        store.unlinkBlob(A, LAYER); // still referred to by m
+        store.putBlob(A, EXTRA, 4, T0, storeBytes(EXTRA));
+        store.unlinkBlob(A, EXTRA);
+
+        assertThat(store.deleteBlobIfUnused(CONFIG, t(10))).as("linked").isEmpty();
+        assertThat(store.deleteBlobIfUnused(LAYER, t(10))).as("referred to").isEmpty();
+        assertThat(store.deleteBlobIfUnused(m, t(10))).as("a manifest's bytes").isEmpty();
+        assertThat(store.deleteBlobIfUnused(EXTRA, T0)).as("not older than the cutoff").isEmpty();
+        assertThat(store.contentDeletionPending(EXTRA)).isFalse();
+
+        assertThat(store.deleteBlobIfUnused(EXTRA, t(10))).contains(4L);
+
+        assertThat(store.blobSize(EXTRA)).isEmpty();
+        assertThat(store.contentDeletionPending(EXTRA)).isTrue();
+        assertThat(store.reviewItems(ReviewItem.Kind.CONTENT, Optional.empty(), 10))
+                .singleElement().satisfies(i -> {
+                    assertThat(i.digest()).isEqualTo(EXTRA);
+                    assertThat(i.size()).isEqualTo(4L);
+                });
+        assertThat(stored).as("bytes stay until deleteContentIfUnrecorded").contains(EXTRA);
+    }
+
+    @Test
+    void deleteContentIfUnrecorded_unrecorded_removesBytesAndForgetsTheEntry() throws IOException {
+        store.putBlob(A, EXTRA, 4, T0, storeBytes(EXTRA));
+        store.unlinkBlob(A, EXTRA);
+        store.deleteBlobIfUnused(EXTRA, t(10));
+
+        assertThat(store.deleteContentIfUnrecorded(EXTRA, removeBytes(EXTRA))).isTrue();
+
+        assertThat(stored).doesNotContain(EXTRA);
+        assertThat(store.contentDeletionPending(EXTRA)).isFalse();
+    }
+
+    @Test
+    void deleteContentIfUnrecorded_pushedAgainMeanwhile_keepsBytes() throws IOException {
+        store.putBlob(A, EXTRA, 4, T0, storeBytes(EXTRA));
+        store.unlinkBlob(A, EXTRA);
+        store.deleteBlobIfUnused(EXTRA, t(10));
+        store.putBlob(B, EXTRA, 4, t(20), storeBytes(EXTRA));
+
+        assertThat(store.deleteContentIfUnrecorded(EXTRA, removeBytes(EXTRA))).isFalse();
+
+        assertThat(stored).contains(EXTRA);
+        assertThat(store.contentDeletionPending(EXTRA)).isFalse();
+        assertThat(store.linkedBlobSize(B, EXTRA)).contains(4L);
+    }
+
+    @Test
+    void deleteContentIfUnrecorded_removerFails_keepsTheEntryForTheNextRun() throws IOException {
+        store.putBlob(A, EXTRA, 4, T0, storeBytes(EXTRA));
+        store.unlinkBlob(A, EXTRA);
+        store.deleteBlobIfUnused(EXTRA, t(10));
+
+        assertThatThrownBy(() -> store.deleteContentIfUnrecorded(EXTRA, () -> {
+            throw new IOException("disk on fire");
+        })).hasMessage("disk on fire");
+
+        assertThat(store.contentDeletionPending(EXTRA)).isTrue();
+    }
+
+    @Test
+    void blobsWithPrefix_returnsThatPrefixOnlyInOrder() {
+        List<Digest> all = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Digest d = digest("p" + i);
+            store.putBlob(A, d, i, T0);
+            all.add(d);
+        }
+        String prefix = "sha256:" + all.getFirst().hex().substring(0, 2);
+
+        List<BlobRecord> found = store.blobsWithPrefix(prefix);
+
+        assertThat(found).extracting(BlobRecord::digest).containsExactlyElementsOf(all.stream()
+                .filter(d -> d.toString().startsWith(prefix)).sorted(
+                        java.util.Comparator.comparing(Digest::toString)).toList());
+        assertThat(found.getFirst().createdAt()).isEqualTo(T0);
+        assertThat(store.blobsWithPrefix("sha512:00")).isEmpty();
+    }
+
+    @Test
+    void usersOf_namesLinksManifestBytesAndReferences() throws IOException {
+        Digest m = digest("m");
+        putImage(A, m, Optional.of("v1"), T0);
+
+        assertThat(store.usersOf(LAYER, 10)).containsExactlyInAnyOrder("a (link)", "a@" + m);
+        assertThat(store.usersOf(m, 10)).containsExactly("a@" + m + " (its bytes)");
+        assertThat(store.usersOf(EXTRA, 10)).isEmpty();
+        assertThat(store.usersOf(LAYER, 1)).hasSize(1);
+    }
+
+    @Test
+    void tagRecords_newestFirstThenByName() throws IOException {
+        Digest m = digest("m");
+        putImage(A, m, Optional.of("b"), t(1));
+        putImage(A, m, Optional.of("a"), t(1));
+        putImage(A, m, Optional.of("c"), t(2));
+
+        assertThat(store.tagRecords(A)).containsExactly(new TagRecord("c", m, t(2)), new TagRecord("b", m, t(1)),
+                new TagRecord("a", m, t(1)));
+        assertThat(store.tagRecords(B)).isEmpty();
+    }
+
+    @Test
+    void usage_countsASharedBlobInEachRepositoryAndOnceInTheTotal() throws IOException {
+        putImage(A, digest("m"), Optional.of("v1"), T0); // CONFIG 2 + LAYER 3 + manifest 50
+        putImage(B, digest("m"), Optional.of("v1"), T0);
+        store.putBlob(B, EXTRA, 4, T0, storeBytes(EXTRA));
+        store.putBlob(A, D1, 100, T0);
+        store.unlinkBlob(A, D1);
+        store.createUpload(new UploadSession("u", RepositoryName.of("empty"), 0, T0, T0));
+
+        StorageUsage usage = store.usage();
+
+        assertThat(usage.repositories()).containsExactly(new RepositoryUsage("a", 3, 55),
+                new RepositoryUsage("b", 4, 59), new RepositoryUsage("empty", 0, 0));
+        assertThat(usage.blobs()).isEqualTo(4);
+        assertThat(usage.bytes()).isEqualTo(59);
+        assertThat(usage.unusedBlobs()).isEqualTo(1);
+        assertThat(usage.unusedBytes()).isEqualTo(100);
+    }
+
+    /**
+     * A pusher records a blob (its guard puts the bytes back when missing) while a collector keeps deleting its row
+     * and bytes whenever it is unused: whenever the pusher holds a link the bytes are there, each time the pusher
+     * lets go the collector's next full pass removes the blob, and at the end a row exists only with its bytes.
+     */
+    @Test
+    void concurrentPushesAndCollection_neverLeaveARecordWithoutBytes() throws Exception {
+        int rounds = 150;
+        Digest blob = digest("contended");
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> pusher = pool.submit(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    store.putBlob(A, blob, 9, T0, storeBytes(blob));
+                    assertThat(stored).as("bytes while linked, round %d", i).contains(blob);
+                    assertThat(store.unlinkBlob(A, blob)).isTrue();
+                    int seen = passes.get();
+                    while (passes.get() < seen + 2) { // one whole pass after the unlink
+                        Thread.onSpinWait();
+                    }
+                }
+                return null;
+            });
+            Future<Integer> collector = pool.submit(() -> {
+                int deleted = 0;
+                while (!done.get()) {
+                    if (store.deleteBlobIfUnused(blob, t(10)).isPresent()) {
+                        deleted++;
+                    }
+                    store.deleteContentIfUnrecorded(blob, removeBytes(blob));
+                    passes.incrementAndGet();
+                }
+                return deleted;
+            });
+            pusher.get(2, TimeUnit.MINUTES);
+            done.set(true);
+            assertThat(collector.get(1, TimeUnit.MINUTES)).isEqualTo(rounds);
+        } finally {
+            done.set(true);
+            pool.shutdownNow();
+        }
+        assertThat(store.blobSize(blob)).isEmpty();
+        assertThat(stored).doesNotContain(blob);
+    }
+
+    /**
+     * A manifest push that refers to a blob the collector is removing either records the manifest with the blob
+     * still linked and stored, or fails with MissingReferencesException and records nothing.
+     */
+    @Test
+    void concurrentManifestPushesAndCollection_neverReferToMissingBlobs() throws Exception {
+        int rounds = 150;
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        int[] outcomes = new int[2];
+        try {
+            Future<?> pusher = pool.submit(() -> {
+                for (int i = 0; i < rounds; i++) {
+                    Digest m = digest("manifest-" + i);
+                    if (store.linkedBlobSize(A, LAYER).isEmpty()) {
+                        store.putBlob(A, LAYER, 3, T0, storeBytes(LAYER));
+                    }
+                    try {
+                        store.putManifest(A, image(m, 50), List.of(LAYER), List.of(), Optional.empty(), T0,
+                                storeBytes(m));
+                        outcomes[0]++;
+                        assertThat(store.linkedBlobSize(A, LAYER)).as("linked, round %d", i).isPresent();
+                        assertThat(stored).as("stored, round %d", i).contains(LAYER);
+                        assertThat(store.deleteManifest(A, m)).isTrue();
+                    } catch (MissingReferencesException e) {
+                        outcomes[1]++;
+                        assertThat(store.manifest(A, m)).isEmpty();
+                    }
+                }
+                return null;
+            });
+            Future<?> collector = pool.submit(() -> {
+                while (!done.get()) {
+                    store.deleteLinkIfUnused(A, LAYER, t(10));
+                    store.deleteBlobIfUnused(LAYER, t(10));
+                    store.deleteContentIfUnrecorded(LAYER, removeBytes(LAYER));
+                }
+                return null;
+            });
+            pusher.get(2, TimeUnit.MINUTES);
+            done.set(true);
+            collector.get(1, TimeUnit.MINUTES);
+        } finally {
+            done.set(true);
+            pool.shutdownNow();
+        }
+        assertThat(outcomes[0] + outcomes[1]).isEqualTo(rounds);
+    }
+
+    private static Digest min(Digest a, Digest b) {
+        return a.toString().compareTo(b.toString()) <= 0 ? a : b;
+    }
+
+    private static Digest max(Digest a, Digest b) {
+        return a.toString().compareTo(b.toString()) <= 0 ? b : a;
     }
 }

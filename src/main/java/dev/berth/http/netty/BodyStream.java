@@ -27,6 +27,7 @@ final class BodyStream extends InputStream {
     private final Runnable demand;
     private final Runnable firstRead;
     private long buffered;
+    private long received;
     private boolean ended;
     private boolean discarded;
     private boolean touched;
@@ -51,6 +52,7 @@ final class BodyStream extends InputStream {
             } else if (buf.isReadable()) {
                 queue.add(buf);
                 buffered += buf.readableBytes();
+                received += buf.readableBytes();
             } else {
                 buf.release();
             }
@@ -81,6 +83,16 @@ final class BodyStream extends InputStream {
         lock.lock();
         try {
             return !ended && failure == null && !discarded && buffered < HIGH_WATER;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Body bytes that arrived and were kept for the handler (what came after a discard is not counted). */
+    long received() {
+        lock.lock();
+        try {
+            return received;
         } finally {
             lock.unlock();
         }

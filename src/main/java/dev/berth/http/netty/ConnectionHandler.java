@@ -2,6 +2,9 @@ package dev.berth.http.netty;
 
 import dev.berth.api.ErrorCode;
 import dev.berth.api.Route;
+import dev.berth.api.telemetry.RequestScope;
+import dev.berth.api.telemetry.TraceContext;
+import dev.berth.api.telemetry.Tracer;
 import dev.berth.http.Request;
 import dev.berth.http.Response;
 import dev.berth.http.Router;
@@ -33,14 +36,18 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -64,27 +71,45 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private final Router router;
     private final ExecutorService workers;
-    private final RequestLog requestLog;
+    private final ServerContext server;
 
     // event-loop confined
     private ChannelHandlerContext ctx;
+    private String client = "-";
     private boolean reading;
     private boolean inFlight;
     private boolean lingering;
     private BodyStream body;
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
 
-    ConnectionHandler(Router router, ExecutorService workers, RequestLog requestLog) {
+    ConnectionHandler(Router router, ExecutorService workers, ServerContext server) {
         this.router = router;
         this.workers = workers;
-        this.requestLog = requestLog;
+        this.server = server;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.client = clientAddress(ctx.channel().remoteAddress());
         maybeRead();
         ctx.fireChannelActive();
+    }
+
+    /** {@code 10.0.0.7:51234}, {@code [::1]:51234}. */
+    static String clientAddress(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            String host = inet.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    /** Event loop: the server is shutting down; an idle connection closes now, a busy one after its answer. */
+    void drain() {
+        if (!inFlight) {
+            ctx.close();
+        }
     }
 
     @Override
@@ -176,7 +201,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             body = null;
             Response bad = Router.error(ErrorCode.BAD_REQUEST.exception("malformed HTTP request",
                     String.valueOf(nettyRequest.decoderResult().cause().getMessage())));
-            writeSimple(bad, version, false, false, "-", "-");
+            writeSimple(bad, version, false, false);
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(nettyRequest);
@@ -194,18 +219,37 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         body = stream;
         QueryStringDecoder decoder = new QueryStringDecoder(nettyRequest.uri());
         String methodName = nettyRequest.method().name();
-        String remote = String.valueOf(ctx.channel().remoteAddress());
+        long started = System.nanoTime();
+        RequestScope scope = new RequestScope(methodName, decoder.rawPath(), client, headers.get(HttpHeaderNames.HOST),
+                headers.get(HttpHeaderNames.USER_AGENT), traceContext(headers), started);
         Route.Method method = parseMethod(methodName);
         if (method == null) {
             Response r = Router.error(ErrorCode.METHOD_NOT_ALLOWED.exception(methodName + " is not supported"));
-            writeSimple(r, version, keepAlive && stream.ended(), false, methodName, decoder.rawPath());
+            writeSimple(r, version, keepAlive && stream.ended(), false);
             stream.discard();       // no handler will read the body: release what arrives of it
+            server.accessLog.log(scope, r.status(), 0, 0, System.nanoTime() - started);
             return;
         }
         Request request = new Request(method, decoder.rawPath(), decoder.parameters(), new NettyHeaders(headers),
-                contentLength, stream, remote);
+                contentLength, stream, client);
         boolean head = method == Route.Method.HEAD;
-        workers.execute(() -> process(request, stream, version, keepAlive, head));
+        try {
+            workers.execute(() -> process(request, stream, version, keepAlive, head, scope));
+        } catch (RejectedExecutionException shuttingDown) {
+            Response r = Router.error(ErrorCode.UNAVAILABLE.exception("the registry is shutting down"));
+            writeSimple(r, version, false, head);
+            stream.discard();
+        }
+    }
+
+    /** The request's trace context: from its {@code traceparent}, or new when tracing is on, else none. */
+    private TraceContext traceContext(HttpHeaders headers) {
+        Tracer tracer = server.tracer;
+        String parent = headers.get("traceparent");
+        if (tracer.enabled()) {
+            return TraceContext.from(parent, tracer.samplingRatio());
+        }
+        return TraceContext.childOf(parent);
     }
 
     private static Route.Method parseMethod(String name) {
@@ -218,60 +262,113 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Runs on a virtual thread. */
-    private void process(Request request, BodyStream stream, HttpVersion version, boolean keepAlive, boolean head) {
-        long started = System.nanoTime();
-        Response response;
+    private void process(Request request, BodyStream stream, HttpVersion version, boolean keepAlive, boolean head,
+                         RequestScope scope) {
+        RequestScope.enter(scope);
+        boolean upload = isUpload(request);
+        HttpMetrics metrics = server.metrics;
+        metrics.inFlight.inc();
+        if (upload) {
+            metrics.uploadsInProgress.inc();
+        }
+        int status = 0;
+        long sent = 0;
         try {
-            response = router.dispatch(request);
-        } catch (IOException e) {
-            if (stream.malformed()) {
-                // answered, then closed: the body never ended, so the connection is not kept alive
-                response = Router.error(ErrorCode.BAD_REQUEST.exception("malformed request body",
-                        String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
-            } else if (stream.failed() || !ctx.channel().isActive()) {
-                stream.discard();
-                requestLog.log(request, 499, 0, started);
-                ctx.channel().eventLoop().execute(() -> ctx.close());
-                return;
-            } else {
-                LOG.log(Level.WARNING, "I/O error on " + request.method() + " " + request.path(), e);
-                response = Router.error(ErrorCode.UNKNOWN.exception(
-                        "storage error; the server log has the details"));
+            Response response;
+            try {
+                response = router.dispatch(request);
+            } catch (IOException e) {
+                if (stream.malformed()) {
+                    // answered, then closed: the body never ended, so the connection is not kept alive
+                    response = Router.error(ErrorCode.BAD_REQUEST.exception("malformed request body",
+                            String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
+                } else if (stream.failed() || !ctx.channel().isActive()) {
+                    stream.discard();
+                    status = 499;   // the client went away (nginx's code): nothing is answered
+                    ctx.channel().eventLoop().execute(() -> ctx.close());
+                    return;
+                } else {
+                    LOG.log(Level.WARNING, "I/O error on " + request.method() + " " + request.path(), e);
+                    response = Router.error(ErrorCode.UNKNOWN.exception(
+                            "storage error; the server log has the details"));
+                }
             }
-        }
-        long sent;
-        try {
-            sent = write(response, version, keepAlive && stream.ended(), head);
-        } catch (IOException | RuntimeException e) {
-            sent = -1;
-            LOG.log(Level.FINE, "response to " + request.method() + " " + request.path() + " failed", e);
-            ctx.channel().eventLoop().execute(() -> ctx.close());
+            status = response.status();
+            try {
+                sent = write(response, version, keepAlive && stream.ended() && !server.draining, head);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "response to " + request.method() + " " + request.path() + " failed", e);
+                ctx.channel().eventLoop().execute(() -> ctx.close());
+            } finally {
+                stream.discard();
+            }
         } finally {
-            stream.discard();
+            if (upload) {
+                metrics.uploadsInProgress.dec();
+            }
+            metrics.inFlight.dec();
+            done(scope, request.method(), status, stream.received(), sent);
+            RequestScope.enter(null);
         }
-        requestLog.log(request, response.status(), Math.max(sent, 0), started);
     }
 
-    /** Writes the response; returns the body bytes sent. Blocks while the channel is not writable. */
+    private static boolean isUpload(Request request) {
+        Route.Method m = request.method();
+        return (m == Route.Method.POST || m == Route.Method.PATCH || m == Route.Method.PUT)
+                && request.path().contains("/blobs/uploads/");
+    }
+
+    /** The request is answered: metrics, the access log line, the span. */
+    private void done(RequestScope scope, Route.Method method, int status, long received, long sent) {
+        long duration = System.nanoTime() - scope.startNanos();
+        server.accessLog.log(scope, status, received, sent, duration);
+        server.metrics.record(scope.route(), method, status, received, sent, duration);
+        TraceContext trace = scope.trace();
+        if (trace != null && trace.sampled() && server.tracer.enabled()) {
+            long end = System.currentTimeMillis() * 1_000_000L;
+            String route = scope.route() instanceof Route r ? r.template() : null;
+            Map<String, Object> attributes = new LinkedHashMap<>();
+            attributes.put("http.request.method", scope.method());
+            attributes.put("url.path", scope.path());
+            attributes.put("http.route", route);
+            attributes.put("http.response.status_code", (long) status);
+            attributes.put("client.address", scope.remoteAddress());
+            attributes.put("user_agent.original", scope.userAgent());
+            attributes.put("http.request.body.size", received);
+            attributes.put("http.response.body.size", sent);
+            attributes.put("enduser.id", scope.user());
+            server.tracer.record(new Tracer.Span(trace, scope.method() + (route == null ? "" : " " + route),
+                    end - duration, end, attributes, status >= 500));
+        }
+    }
+
+    /**
+     * Writes the response; returns the body bytes sent. Blocks while the channel is not writable, and until a file
+     * or stream body is sent to the end: a request is in flight (and holds up a graceful shutdown) until then.
+     */
     private long write(Response response, HttpVersion version, boolean keepAlive, boolean head) throws IOException {
         return switch (response.body()) {
-            case Response.Empty e -> writeSimple(response, version, keepAlive, head, null, null);
-            case Response.Bytes b -> writeSimple(response, version, keepAlive, head, null, null);
+            case Response.Empty e -> writeSimple(response, version, keepAlive, head);
+            case Response.Bytes b -> writeSimple(response, version, keepAlive, head);
             case Response.FileRegion f -> {
                 if (head) {
-                    yield writeSimple(response.headLength(f.length()), version, keepAlive, true, null, null);
+                    yield writeSimple(response.headLength(f.length()), version, keepAlive, true);
                 }
                 FileChannel file = FileChannel.open(f.file(), StandardOpenOption.READ);
                 HttpResponse start = startLine(response, version, keepAlive, f.length());
                 ctx.write(start);
                 ctx.write(new DefaultFileRegion(file, f.offset(), f.length()));
-                finish(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive);
+                ChannelFuture last = finish(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive);
+                last.awaitUninterruptibly();
+                if (!last.isSuccess()) {
+                    throw new IOException("client went away", last.cause());
+                }
                 yield f.length();
             }
             case Response.Stream s -> {
                 try (InputStream in = s.in()) {
                     if (head) {
-                        yield writeSimple(response.headLength(s.length()), version, keepAlive, true, null, null);
+                        yield writeSimple(response.headLength(s.length()), version, keepAlive, true);
                     }
                     yield writeStream(response, version, keepAlive, in, s.length());
                 }
@@ -306,12 +403,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        finish(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive);
+        ChannelFuture last = finish(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT), keepAlive);
+        last.awaitUninterruptibly();
+        if (!last.isSuccess()) {
+            throw new IOException("client went away", last.cause());
+        }
         return length;
     }
 
-    private long writeSimple(Response response, HttpVersion version, boolean keepAlive, boolean head,
-                             String logMethod, String logPath) {
+    private long writeSimple(Response response, HttpVersion version, boolean keepAlive, boolean head) {
         byte[] content = response.body() instanceof Response.Bytes b ? b.content() : new byte[0];
         long length = head && response.headLength() >= 0 ? response.headLength() : content.length;
         FullHttpResponse full = new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(response.status()),
@@ -340,7 +440,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** When the last write completes: close, or make the connection ready for its next request. */
-    private void finish(ChannelFuture lastWrite, boolean keepAlive) {
+    private ChannelFuture finish(ChannelFuture lastWrite, boolean keepAlive) {
         lastWrite.addListener((ChannelFutureListener) f -> {
             if (!keepAlive || !f.isSuccess()) {
                 if (f.isSuccess() && body != null && !body.ended()) {
@@ -360,8 +460,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             while (!inFlight && (m = backlog.poll()) != null) {
                 handle(m);
             }
+            if (server.draining) {
+                f.channel().close();
+                return;
+            }
             maybeRead();
         });
+        return lastWrite;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.berth.http.netty;
 
+import dev.berth.api.telemetry.Metrics;
+import dev.berth.api.telemetry.Tracer;
 import dev.berth.http.Router;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -10,6 +12,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -19,11 +23,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -39,8 +45,37 @@ public final class NettyHttpServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService requests;
     private final Channel serverChannel;
+    private final ChannelGroup connections = new DefaultChannelGroup("berth-connections", GlobalEventExecutor.INSTANCE);
+    private final ServerContext context;
+    private final Duration drainTimeout;
+
+    /**
+     * How the server reports and stops.
+     *
+     * @param drainTimeout how long a shutdown waits for requests in flight ({@link #close()})
+     * @param accessLog    whether each request gets a line on the {@code berth.access} logger
+     * @param metrics      where request metrics go
+     * @param tracer       where spans go ({@link Tracer#OFF}: none)
+     */
+    public record Options(Duration drainTimeout, boolean accessLog, Metrics metrics, Tracer tracer) {
+        public Options {
+            Objects.requireNonNull(drainTimeout, "drainTimeout");
+            Objects.requireNonNull(metrics, "metrics");
+            Objects.requireNonNull(tracer, "tracer");
+        }
+
+        /** 10 seconds to drain, access log on, metrics kept in a registry of its own, no tracing. */
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(10), true, new Metrics(), Tracer.OFF);
+        }
+    }
 
     public NettyHttpServer(String host, int port, Duration idleTimeout, Router router) throws InterruptedException {
+        this(host, port, idleTimeout, router, Options.defaults());
+    }
+
+    public NettyHttpServer(String host, int port, Duration idleTimeout, Router router, Options options)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class
@@ -48,7 +83,10 @@ public final class NettyHttpServer implements AutoCloseable {
         this.boss = new MultiThreadIoEventLoopGroup(1, io);
         this.workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
         this.requests = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-request-", 0).factory());
-        RequestLog requestLog = new RequestLog();
+        this.context = new ServerContext(new HttpMetrics(options.metrics()), new AccessLog(options.accessLog()),
+                options.tracer());
+        this.drainTimeout = options.drainTimeout();
+        ServerContext serverContext = context;
         long idleSeconds = Math.max(1, idleTimeout.toSeconds());
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(16 * 1024)
@@ -65,10 +103,11 @@ public final class NettyHttpServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
                                 .addLast("http", new HttpServerCodec(decoderConfig))
-                                .addLast("registry", new ConnectionHandler(router, requests, requestLog));
+                                .addLast("registry", new ConnectionHandler(router, requests, serverContext));
                     }
                 });
         this.serverChannel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
@@ -79,23 +118,39 @@ public final class NettyHttpServer implements AutoCloseable {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
-    /** Stops accepting, lets requests in flight finish for up to {@code drain}, then stops the event loops. */
+    /**
+     * Stops gracefully: stops accepting, closes idle connections, lets requests in flight finish (a blob being
+     * sent is sent to the end) for up to {@code drain}, then closes what is left and stops the event loops. Answers
+     * given meanwhile close their connection; requests that arrive meanwhile on open connections are answered 503.
+     */
     public void close(Duration drain) {
         serverChannel.close().awaitUninterruptibly();
+        context.draining = true;
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> {
+                ConnectionHandler h = ch.pipeline().get(ConnectionHandler.class);
+                if (h != null) {
+                    h.drain();
+                }
+            });
+        }
         requests.shutdown();
         try {
             if (!requests.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warning("requests still in flight after the drain timeout of " + drain + ": closing them");
                 requests.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
+    /** {@link #close(Duration)} with the configured drain timeout. */
     @Override
     public void close() {
-        close(Duration.ofSeconds(10));
+        close(drainTimeout);
     }
 }

@@ -2,9 +2,17 @@ package dev.berth.metadata.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.berth.metadata.BlobRecord;
+import dev.berth.metadata.ContentGuard;
+import dev.berth.metadata.Lease;
 import dev.berth.metadata.ManifestEntry;
 import dev.berth.metadata.MetadataException;
 import dev.berth.metadata.MetadataStore;
+import dev.berth.metadata.MissingReferencesException;
+import dev.berth.metadata.RepositoryUsage;
+import dev.berth.metadata.ReviewItem;
+import dev.berth.metadata.StorageUsage;
+import dev.berth.metadata.TagRecord;
 import dev.berth.metadata.UploadSession;
 import dev.berth.oci.Digest;
 import dev.berth.oci.RepositoryName;
@@ -12,12 +20,14 @@ import org.sqlite.SQLiteConfig;
 
 import javax.sql.DataSource;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -103,8 +113,10 @@ public final class JdbcMetadataStore implements MetadataStore {
             "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING";
     static final String INSERT_REPOSITORY =
             "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING";
+    // An existing link is confirmed: its time moves to now (garbage collection keeps recently confirmed links).
     static final String INSERT_LINK = "INSERT INTO repository_blobs (repository_id, digest, created_at)"
-            + " VALUES (" + REPOSITORY_ID + ", ?, ?) ON CONFLICT (repository_id, digest) DO NOTHING";
+            + " VALUES (" + REPOSITORY_ID + ", ?, ?) ON CONFLICT (repository_id, digest)"
+            + " DO UPDATE SET created_at = excluded.created_at";
     static final String DELETE_LINK =
             "DELETE FROM repository_blobs WHERE repository_id = " + REPOSITORY_ID + " AND digest = ?";
     static final String REPOSITORY_EXISTS = "SELECT 1 FROM repositories WHERE name = ?";
@@ -261,11 +273,23 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public void putBlob(RepositoryName repository, Digest digest, long size, Instant now) {
+        try {
+            putBlob(repository, digest, size, now, ContentGuard.NONE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the empty guard does no I/O
+        }
+    }
+
+    @Override
+    public void putBlob(RepositoryName repository, Digest digest, long size, Instant now, ContentGuard guard)
+            throws IOException {
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0");
         }
         long millis = now.toEpochMilli();
-        write("putBlob", c -> {
+        writeGuarded("putBlob", c -> {
+            lockDigests(c, List.of(digest));
+            runGuard(guard);
             update(c, INSERT_BLOB, digest.toString(), size, millis);
             ensureRepository(c, repository, millis);
             update(c, INSERT_LINK, repository.value(), digest.toString(), millis);
@@ -278,6 +302,7 @@ public final class JdbcMetadataStore implements MetadataStore {
                                    Instant now) {
         long millis = now.toEpochMilli();
         return write("linkBlob", c -> {
+            lockDigests(c, List.of(digest));
             Optional<Long> size = from.isPresent()
                     ? querySize(c, LINKED_BLOB_SIZE, from.get().value(), digest.toString())
                     : querySize(c, BLOB_SIZE, digest.toString());
@@ -322,9 +347,38 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public void putManifest(RepositoryName repository, ManifestEntry manifest, Collection<Digest> blobs,
                             Collection<Digest> manifests, Optional<String> tag, Instant now) {
+        try {
+            putManifest(repository, manifest, blobs, manifests, tag, now, ContentGuard.NONE, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the empty guard does no I/O
+        }
+    }
+
+    @Override
+    public void putManifest(RepositoryName repository, ManifestEntry manifest, Collection<Digest> blobs,
+                            Collection<Digest> manifests, Optional<String> tag, Instant now, ContentGuard guard)
+            throws IOException {
+        putManifest(repository, manifest, blobs, manifests, tag, now, guard, true);
+    }
+
+    private void putManifest(RepositoryName repository, ManifestEntry manifest, Collection<Digest> blobs,
+                             Collection<Digest> manifests, Optional<String> tag, Instant now, ContentGuard guard,
+                             boolean checkReferences) throws IOException {
         long millis = now.toEpochMilli();
         String digest = manifest.digest().toString();
-        write("putManifest", c -> {
+        writeGuarded("putManifest", c -> {
+            List<Digest> locked = new ArrayList<>(blobs);
+            locked.addAll(manifests);
+            locked.add(manifest.digest());
+            lockDigests(c, locked);
+            runGuard(guard);
+            if (checkReferences) {
+                Set<Digest> goneBlobs = missingIn(c, LINK_EXISTS, repository, blobs);
+                Set<Digest> goneManifests = missingIn(c, MANIFEST_EXISTS, repository, manifests);
+                if (!goneBlobs.isEmpty() || !goneManifests.isEmpty()) {
+                    throw new MissingReferencesException(goneBlobs, goneManifests);
+                }
+            }
             ensureRepository(c, repository, millis);
             long repositoryId = repositoryId(c, repository);
             update(c, INSERT_BLOB, digest, manifest.size(), millis);
@@ -428,21 +482,27 @@ public final class JdbcMetadataStore implements MetadataStore {
         if (digests.isEmpty()) {
             return Set.of();
         }
-        return read(operation, c -> {
-            Set<Digest> out = new LinkedHashSet<>();
-            try (PreparedStatement ps = c.prepareStatement(existsSql)) {
-                for (Digest d : digests) {
-                    ps.setString(1, repository.value());
-                    ps.setString(2, d.toString());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            out.add(d);
-                        }
+        return read(operation, c -> missingIn(c, existsSql, repository, digests));
+    }
+
+    private static Set<Digest> missingIn(Connection c, String existsSql, RepositoryName repository,
+                                         Collection<Digest> digests) throws SQLException {
+        Set<Digest> out = new LinkedHashSet<>();
+        if (digests.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(existsSql)) {
+            for (Digest d : digests) {
+                ps.setString(1, repository.value());
+                ps.setString(2, d.toString());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        out.add(d);
                     }
                 }
             }
-            return out;
-        });
+        }
+        return out;
     }
 
     private static long repositoryId(Connection c, RepositoryName repository) throws SQLException {
@@ -558,6 +618,457 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public void close() {
         pool.close();
+    }
+
+    // ---- garbage collection ------------------------------------------------------------------------------
+    //
+    // Every transaction that records a blob row, or relies on a blob staying recorded while it adds what needs it
+    // (a link, a manifest, a reference), and every one that deletes such a thing, first takes the lock of the
+    // digest(s) concerned. On SQLite write transactions are serialized already; on PostgreSQL the lock is a
+    // transaction-scoped advisory lock keyed by the digest, taken before any row is touched and in key order, so two
+    // such transactions never wait on each other in a cycle. A sweep step then re-checks, with a statement that
+    // starts after the lock was granted, that what it deletes is still unused.
+
+    static final String DIGEST_LOCK = "SELECT pg_advisory_xact_lock(?)";
+
+    static final String LINK_SIZE_AND_TIME = "SELECT b.size, rb.created_at FROM repository_blobs rb"
+            + " JOIN blobs b ON b.digest = rb.digest WHERE rb.repository_id = " + REPOSITORY_ID + " AND rb.digest = ?";
+    static final String TOUCH_LINK = "UPDATE repository_blobs SET created_at = ?"
+            + " WHERE repository_id = " + REPOSITORY_ID + " AND digest = ? AND created_at < ?";
+
+    static final String LEASE_TAKE = "UPDATE gc_leases SET holder = ?, expires_at = ?,"
+            + " acquired_at = CASE WHEN holder = ? THEN acquired_at ELSE ? END"
+            + " WHERE name = ? AND (holder = ? OR expires_at <= ?)";
+    static final String LEASE_INSERT = "INSERT INTO gc_leases (name, holder, acquired_at, expires_at)"
+            + " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING";
+    static final String LEASE_RELEASE = "UPDATE gc_leases SET expires_at = 0 WHERE name = ? AND holder = ?";
+    static final String LEASE = "SELECT name, holder, acquired_at, expires_at FROM gc_leases WHERE name = ?";
+
+    static final String CLEAR_REVIEW = "DELETE FROM gc_review WHERE kind = ?";
+    static final String MARK_TAG = "INSERT INTO gc_review (kind, repository_id, item, round, size, tag_digest,"
+            + " tag_updated_at) VALUES ('t', " + REPOSITORY_ID + ", ?, 0, 0, ?, ?)"
+            + " ON CONFLICT (kind, repository_id, item) DO NOTHING";
+
+    /** "Not marked as kind k": the manifest (repository_id, digest) given by two column expressions. */
+    private static String unmarked(String kind, String repositoryColumn, String itemColumn) {
+        return "NOT EXISTS (SELECT 1 FROM gc_review g WHERE g.kind = '" + kind + "' AND g.repository_id = "
+                + repositoryColumn + " AND g.item = " + itemColumn + ")";
+    }
+
+    private static final String MARK_MANIFESTS_BASE = "INSERT INTO gc_review (kind, repository_id, item, round, size)"
+            + " SELECT 'm', m.repository_id, m.digest, ?, m.size FROM manifests m"
+            + " WHERE m.repository_id = " + REPOSITORY_ID + " AND m.created_at < ?"
+            + " AND " + unmarked("m", "m.repository_id", "m.digest")
+            + " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = m.repository_id AND t.digest = m.digest"
+            + " AND " + unmarked("t", "t.repository_id", "t.name") + ")"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository_id = m.repository_id"
+            + " AND r.child_digest = m.digest AND r.kind = 'm'"
+            + " AND " + unmarked("m", "r.repository_id", "r.manifest_digest") + ")"
+            + " AND (m.subject IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id"
+            + " AND s.digest = m.subject AND " + unmarked("m", "s.repository_id", "s.digest") + "))";
+    private static final String ON_REVIEW_CONFLICT = " ON CONFLICT (kind, repository_id, item) DO NOTHING";
+    static final String MARK_UNTAGGED_MANIFESTS = MARK_MANIFESTS_BASE + ON_REVIEW_CONFLICT;
+    /** Only manifests this collection makes unused: their last tag marked, listed only by marked manifests, or
+     *  referring to a marked subject. */
+    static final String MARK_ORPHANED_MANIFESTS = MARK_MANIFESTS_BASE
+            + " AND (EXISTS (SELECT 1 FROM gc_review g WHERE g.kind = 't' AND g.repository_id = m.repository_id"
+            + " AND g.tag_digest = m.digest)"
+            + " OR EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository_id = m.repository_id"
+            + " AND r.child_digest = m.digest AND r.kind = 'm')"
+            + " OR (m.subject IS NOT NULL AND EXISTS (SELECT 1 FROM gc_review g WHERE g.kind = 'm'"
+            + " AND g.repository_id = m.repository_id AND g.item = m.subject)))"
+            + ON_REVIEW_CONFLICT;
+    static final String MARK_LINKS = "INSERT INTO gc_review (kind, repository_id, item, round, size)"
+            + " SELECT 'l', rb.repository_id, rb.digest, 0, 0 FROM repository_blobs rb"
+            + " WHERE rb.repository_id = " + REPOSITORY_ID + " AND rb.created_at < ?"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository_id = rb.repository_id"
+            + " AND r.child_digest = rb.digest AND r.kind = 'b'"
+            + " AND " + unmarked("m", "r.repository_id", "r.manifest_digest") + ")"
+            + ON_REVIEW_CONFLICT;
+    static final String BLOB_DIGESTS = "SELECT digest FROM blobs WHERE digest > ? ORDER BY digest LIMIT ?";
+    static final String MARK_BLOBS = "INSERT INTO gc_review (kind, repository_id, item, round, size)"
+            + " SELECT 'b', 0, b.digest, 0, b.size FROM blobs b"
+            + " WHERE b.digest > ? AND b.digest <= ? AND b.created_at < ?"
+            + " AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest"
+            + " AND " + unmarked("l", "rb.repository_id", "rb.digest") + ")"
+            + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.digest"
+            + " AND " + unmarked("m", "m.repository_id", "m.digest") + ")"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest AND r.kind = 'b'"
+            + " AND " + unmarked("m", "r.repository_id", "r.manifest_digest") + ")"
+            + ON_REVIEW_CONFLICT;
+
+    private static final String REVIEW_COLUMNS = "SELECT g.kind, g.repository_id, r.name, g.item, g.round, g.size,"
+            + " g.tag_digest, g.tag_updated_at FROM gc_review g LEFT JOIN repositories r ON r.id = g.repository_id";
+    static final String REVIEW_PAGE = REVIEW_COLUMNS
+            + " WHERE g.kind = ? AND (g.round > ? OR (g.round = ? AND (g.repository_id > ?"
+            + " OR (g.repository_id = ? AND g.item > ?))))"
+            + " ORDER BY g.round, g.repository_id, g.item LIMIT ?";
+    static final String FORGET = "DELETE FROM gc_review WHERE kind = ? AND repository_id = ? AND item = ?";
+    static final String CONTENT_PENDING = "SELECT 1 FROM gc_review WHERE kind = 'f' AND repository_id = 0 AND item = ?";
+    static final String QUEUE_CONTENT = "INSERT INTO gc_review (kind, repository_id, item, round, size)"
+            + " VALUES ('f', 0, ?, 0, ?)" + ON_REVIEW_CONFLICT;
+
+    static final String DELETE_TAG_IF_UNCHANGED = "DELETE FROM tags WHERE repository_id = " + REPOSITORY_ID
+            + " AND name = ? AND digest = ? AND updated_at = ?";
+    // The references of a deleted manifest go with it (ON DELETE CASCADE); it has no tags by then.
+    static final String DELETE_MANIFEST_IF_UNUSED = "DELETE FROM manifests WHERE repository_id = " + REPOSITORY_ID
+            + " AND digest = ? AND created_at < ?"
+            + " AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = manifests.repository_id"
+            + " AND t.digest = manifests.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.repository_id = manifests.repository_id"
+            + " AND r.child_digest = manifests.digest AND r.kind = 'm')"
+            + " AND (subject IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s"
+            + " WHERE s.repository_id = manifests.repository_id AND s.digest = manifests.subject))";
+    static final String DELETE_LINK_IF_UNUSED = "DELETE FROM repository_blobs WHERE repository_id = " + REPOSITORY_ID
+            + " AND digest = ? AND created_at < ?"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r"
+            + " WHERE r.repository_id = repository_blobs.repository_id"
+            + " AND r.child_digest = repository_blobs.digest AND r.kind = 'b')";
+    static final String DELETE_BLOB_IF_UNUSED = "DELETE FROM blobs WHERE digest = ? AND created_at < ?"
+            + " AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = blobs.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = blobs.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = blobs.digest"
+            + " AND r.kind = 'b')";
+
+    static final String BLOBS_IN_RANGE =
+            "SELECT digest, size, created_at FROM blobs WHERE digest >= ? AND digest < ? ORDER BY digest";
+    static final String USERS_OF = "SELECT r.name, 'link', NULL FROM repository_blobs rb"
+            + " JOIN repositories r ON r.id = rb.repository_id WHERE rb.digest = ?"
+            + " UNION ALL SELECT r.name, 'manifest', m.digest FROM manifests m"
+            + " JOIN repositories r ON r.id = m.repository_id WHERE m.digest = ?"
+            + " UNION ALL SELECT r.name, 'reference', mr.manifest_digest FROM manifest_references mr"
+            + " JOIN repositories r ON r.id = mr.repository_id WHERE mr.child_digest = ? AND mr.kind = 'b'"
+            + " LIMIT ?";
+    static final String TAG_RECORDS = "SELECT name, digest, updated_at FROM tags WHERE repository_id = "
+            + REPOSITORY_ID + " ORDER BY updated_at DESC, name DESC";
+    static final String USAGE_BY_REPOSITORY = "SELECT r.name, COUNT(b.digest), COALESCE(SUM(b.size), 0)"
+            + " FROM repositories r LEFT JOIN ("
+            + "SELECT repository_id, digest FROM repository_blobs"
+            + " UNION SELECT repository_id, digest FROM manifests"
+            + " UNION SELECT repository_id, child_digest FROM manifest_references WHERE kind = 'b'"
+            + ") u ON u.repository_id = r.id LEFT JOIN blobs b ON b.digest = u.digest"
+            + " GROUP BY r.name ORDER BY r.name";
+    static final String USAGE_USED = "SELECT COUNT(*), COALESCE(SUM(b.size), 0) FROM blobs b"
+            + " WHERE EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)"
+            + " OR EXISTS (SELECT 1 FROM manifests m WHERE m.digest = b.digest)"
+            + " OR EXISTS (SELECT 1 FROM manifest_references mr WHERE mr.child_digest = b.digest AND mr.kind = 'b')";
+    static final String USAGE_ALL = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs";
+
+    /** The PostgreSQL advisory-lock key of a digest: its first 64 bits (a digest is already a uniform hash). */
+    static long lockKey(Digest digest) {
+        return Long.parseUnsignedLong(digest.hex().substring(0, 16), 16);
+    }
+
+    /** Takes the locks of {@code digests}, in key order (PostgreSQL); SQLite's write transactions are serialized. */
+    private void lockDigests(Connection c, Collection<Digest> digests) throws SQLException {
+        if (dialect != Dialect.POSTGRESQL || digests.isEmpty()) {
+            return;
+        }
+        long[] keys = digests.stream().mapToLong(JdbcMetadataStore::lockKey).sorted().distinct().toArray();
+        try (PreparedStatement ps = c.prepareStatement(DIGEST_LOCK)) {
+            for (long key : keys) {
+                ps.setLong(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                }
+            }
+        }
+    }
+
+    private static void runGuard(ContentGuard guard) {
+        try {
+            guard.run();
+        } catch (IOException e) {
+            throw new GuardFailure(e);
+        }
+    }
+
+    /** Carries a guard's IOException out of a transaction (which it rolls back). */
+    private static final class GuardFailure extends RuntimeException {
+        GuardFailure(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /** {@link #write}, rethrowing the IOException of a guard run inside. */
+    private <T> T writeGuarded(String operation, Work<T> work) throws IOException {
+        try {
+            return write(operation, work);
+        } catch (GuardFailure e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public Optional<Long> touchLink(RepositoryName repository, Digest digest, Instant now, Instant staleBefore) {
+        String name = repository.value();
+        String d = digest.toString();
+        long[] sizeAndTime = read("touchLink", c -> {
+            try (PreparedStatement ps = c.prepareStatement(LINK_SIZE_AND_TIME)) {
+                ps.setString(1, name);
+                ps.setString(2, d);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
+                }
+            }
+        });
+        if (sizeAndTime == null) {
+            return Optional.empty();
+        }
+        if (sizeAndTime[1] >= staleBefore.toEpochMilli()) {
+            return Optional.of(sizeAndTime[0]);
+        }
+        long millis = now.toEpochMilli();
+        return write("touchLink", c -> {
+            update(c, TOUCH_LINK, millis, name, d, millis);
+            // touched now, or by someone else a moment ago; gone if garbage collection removed it first
+            return querySize(c, LINKED_BLOB_SIZE, name, d);
+        });
+    }
+
+    @Override
+    public boolean acquireLease(String name, String holder, Instant now, Duration ttl) {
+        long millis = now.toEpochMilli();
+        long expires = now.plus(ttl).toEpochMilli();
+        return write("acquireLease", c ->
+                update(c, LEASE_TAKE, holder, expires, holder, millis, name, holder, millis) > 0
+                        || update(c, LEASE_INSERT, name, holder, millis, expires) > 0);
+    }
+
+    @Override
+    public void releaseLease(String name, String holder) {
+        write("releaseLease", c -> update(c, LEASE_RELEASE, name, holder));
+    }
+
+    @Override
+    public Optional<Lease> lease(String name) {
+        return read("lease", c -> {
+            try (PreparedStatement ps = c.prepareStatement(LEASE)) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Lease(rs.getString(1), rs.getString(2),
+                            Instant.ofEpochMilli(rs.getLong(3)), Instant.ofEpochMilli(rs.getLong(4))))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void clearReview(Collection<ReviewItem.Kind> kinds) {
+        write("clearReview", c -> {
+            for (ReviewItem.Kind k : kinds) {
+                update(c, CLEAR_REVIEW, k.code());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void markTag(RepositoryName repository, TagRecord tag) {
+        write("markTag", c -> update(c, MARK_TAG, repository.value(), tag.name(), tag.digest().toString(),
+                tag.updatedAt().toEpochMilli()));
+    }
+
+    @Override
+    public int markUnusedManifests(RepositoryName repository, Instant cutoff, int round, boolean untagged) {
+        return write("markUnusedManifests", c -> update(c, untagged ? MARK_UNTAGGED_MANIFESTS
+                : MARK_ORPHANED_MANIFESTS, round, repository.value(), cutoff.toEpochMilli()));
+    }
+
+    @Override
+    public int markUnusedLinks(RepositoryName repository, Instant cutoff) {
+        return write("markUnusedLinks", c -> update(c, MARK_LINKS, repository.value(), cutoff.toEpochMilli()));
+    }
+
+    @Override
+    public List<Digest> blobDigests(Optional<Digest> after, int limit) {
+        return read("blobDigests", c -> strings(c, BLOB_DIGESTS, after.map(Digest::toString).orElse(""), limit))
+                .stream().map(Digest::parse).toList();
+    }
+
+    @Override
+    public int markUnusedBlobs(Optional<Digest> after, Digest upTo, Instant cutoff) {
+        return write("markUnusedBlobs", c -> update(c, MARK_BLOBS, after.map(Digest::toString).orElse(""),
+                upTo.toString(), cutoff.toEpochMilli()));
+    }
+
+    @Override
+    public List<ReviewItem> reviewItems(ReviewItem.Kind kind, Optional<ReviewItem> after, int limit) {
+        int round = after.map(ReviewItem::round).orElse(Integer.MIN_VALUE);
+        long repositoryKey = after.map(ReviewItem::repositoryKey).orElse(Long.MIN_VALUE);
+        String item = after.map(ReviewItem::item).orElse("");
+        return read("reviewItems", c -> {
+            try (PreparedStatement ps = c.prepareStatement(REVIEW_PAGE)) {
+                bind(ps, kind.code(), round, round, repositoryKey, repositoryKey, item, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<ReviewItem> out = new ArrayList<>();
+                    while (rs.next()) {
+                        String tagDigest = rs.getString(7);
+                        long tagUpdated = rs.getLong(8);
+                        boolean noTagTime = rs.wasNull();
+                        out.add(new ReviewItem(ReviewItem.Kind.of(rs.getString(1).strip()), rs.getLong(2),
+                                rs.getString(3), rs.getString(4), rs.getInt(5), rs.getLong(6),
+                                tagDigest == null ? null : Digest.parse(tagDigest),
+                                noTagTime ? null : Instant.ofEpochMilli(tagUpdated)));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void forget(ReviewItem item) {
+        write("forget", c -> update(c, FORGET, item.kind().code(), item.repositoryKey(), item.item()));
+    }
+
+    @Override
+    public boolean contentDeletionPending(Digest digest) {
+        return read("contentDeletionPending", c -> !strings(c, CONTENT_PENDING, digest.toString()).isEmpty());
+    }
+
+    @Override
+    public boolean deleteTagIfUnchanged(RepositoryName repository, String tag, Digest digest, Instant updatedAt) {
+        return write("deleteTagIfUnchanged", c -> {
+            lockDigests(c, List.of(digest));
+            return update(c, DELETE_TAG_IF_UNCHANGED, repository.value(), tag, digest.toString(),
+                    updatedAt.toEpochMilli()) > 0;
+        });
+    }
+
+    @Override
+    public boolean deleteManifestIfUnused(RepositoryName repository, Digest digest, Instant cutoff) {
+        return write("deleteManifestIfUnused", c -> {
+            lockDigests(c, List.of(digest));
+            return update(c, DELETE_MANIFEST_IF_UNUSED, repository.value(), digest.toString(),
+                    cutoff.toEpochMilli()) > 0;
+        });
+    }
+
+    @Override
+    public boolean deleteLinkIfUnused(RepositoryName repository, Digest digest, Instant cutoff) {
+        return write("deleteLinkIfUnused", c -> {
+            lockDigests(c, List.of(digest));
+            return update(c, DELETE_LINK_IF_UNUSED, repository.value(), digest.toString(),
+                    cutoff.toEpochMilli()) > 0;
+        });
+    }
+
+    @Override
+    public Optional<Long> deleteBlobIfUnused(Digest digest, Instant cutoff) {
+        String d = digest.toString();
+        return write("deleteBlobIfUnused", c -> {
+            lockDigests(c, List.of(digest));
+            Optional<Long> size = querySize(c, BLOB_SIZE, d);
+            if (size.isEmpty() || update(c, DELETE_BLOB_IF_UNUSED, d, cutoff.toEpochMilli()) == 0) {
+                return Optional.<Long>empty();
+            }
+            update(c, QUEUE_CONTENT, d, size.get());
+            return size;
+        });
+    }
+
+    @Override
+    public boolean deleteContentIfUnrecorded(Digest digest, ContentGuard remover) throws IOException {
+        String d = digest.toString();
+        return writeGuarded("deleteContentIfUnrecorded", c -> {
+            lockDigests(c, List.of(digest));
+            boolean recorded = querySize(c, BLOB_SIZE, d).isPresent();
+            if (!recorded) {
+                runGuard(remover);
+            }
+            update(c, FORGET, ReviewItem.Kind.CONTENT.code(), 0L, d);
+            return !recorded;
+        });
+    }
+
+    @Override
+    public List<BlobRecord> blobsWithPrefix(String prefix) {
+        if (prefix.isEmpty()) {
+            throw new IllegalArgumentException("prefix must not be empty");
+        }
+        char last = prefix.charAt(prefix.length() - 1);
+        String upper = prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+        return read("blobsWithPrefix", c -> {
+            try (PreparedStatement ps = c.prepareStatement(BLOBS_IN_RANGE)) {
+                bind(ps, prefix, upper);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<BlobRecord> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new BlobRecord(Digest.parse(rs.getString(1)), rs.getLong(2),
+                                Instant.ofEpochMilli(rs.getLong(3))));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<String> usersOf(Digest digest, int limit) {
+        String d = digest.toString();
+        return read("usersOf", c -> {
+            try (PreparedStatement ps = c.prepareStatement(USERS_OF)) {
+                bind(ps, d, d, d, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<String> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(switch (rs.getString(2)) {
+                            case "link" -> rs.getString(1) + " (link)";
+                            case "manifest" -> rs.getString(1) + "@" + rs.getString(3) + " (its bytes)";
+                            default -> rs.getString(1) + "@" + rs.getString(3);
+                        });
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<TagRecord> tagRecords(RepositoryName repository) {
+        return read("tagRecords", c -> {
+            try (PreparedStatement ps = c.prepareStatement(TAG_RECORDS)) {
+                ps.setString(1, repository.value());
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<TagRecord> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new TagRecord(rs.getString(1), Digest.parse(rs.getString(2)),
+                                Instant.ofEpochMilli(rs.getLong(3))));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    @Override
+    public StorageUsage usage() {
+        return read("usage", c -> {
+            List<RepositoryUsage> repositories = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(USAGE_BY_REPOSITORY);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    repositories.add(new RepositoryUsage(rs.getString(1), rs.getLong(2), rs.getLong(3)));
+                }
+            }
+            long[] used = counts(c, USAGE_USED);
+            long[] all = counts(c, USAGE_ALL);
+            return new StorageUsage(repositories, used[0], used[1], all[0] - used[0], all[1] - used[1]);
+        });
+    }
+
+    private static long[] counts(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2)};
+        }
     }
 
     // ---- plumbing ----------------------------------------------------------------------------------------

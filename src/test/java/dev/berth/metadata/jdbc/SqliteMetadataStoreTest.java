@@ -94,8 +94,8 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     void open_recordsAppliedMigrationsInSchemaVersion() throws SQLException {
         try (Connection c = jdbc().dataSource().getConnection()) {
             assertThat(rows(c, "SELECT version, description FROM schema_version ORDER BY version"))
-                    .containsExactly("1|init");
-            assertThat(rows(c, "SELECT applied_at > 0 FROM schema_version")).containsExactly("1");
+                    .containsExactly("1|init", "2|gc");
+            assertThat(rows(c, "SELECT applied_at > 0 FROM schema_version")).containsOnly("1");
             assertThat(Migrations.currentVersion(c)).isEqualTo(Migrations.LATEST);
         }
     }
@@ -285,6 +285,35 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     }
 
     @Test
+    void garbageCollectionPerItemStatements_useIndexesNeverFullScans() throws SQLException {
+        // the marking statements read whole tables by design; everything run once per item must not
+        List<String> statements = List.of(JdbcMetadataStore.LINK_SIZE_AND_TIME, JdbcMetadataStore.TOUCH_LINK,
+                JdbcMetadataStore.LEASE_TAKE, JdbcMetadataStore.LEASE_INSERT, JdbcMetadataStore.LEASE_RELEASE,
+                JdbcMetadataStore.LEASE, JdbcMetadataStore.MARK_TAG, JdbcMetadataStore.BLOB_DIGESTS,
+                JdbcMetadataStore.REVIEW_PAGE, JdbcMetadataStore.FORGET, JdbcMetadataStore.CONTENT_PENDING,
+                JdbcMetadataStore.QUEUE_CONTENT, JdbcMetadataStore.DELETE_TAG_IF_UNCHANGED,
+                JdbcMetadataStore.DELETE_MANIFEST_IF_UNUSED, JdbcMetadataStore.DELETE_LINK_IF_UNUSED,
+                JdbcMetadataStore.DELETE_BLOB_IF_UNUSED, JdbcMetadataStore.BLOBS_IN_RANGE, JdbcMetadataStore.USERS_OF);
+        try (Connection c = jdbc().dataSource().getConnection()) {
+            for (String sql : statements) {
+                List<String> plan = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+                    for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
+                        ps.setString(i, "x");
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            plan.add(rs.getString("detail"));
+                        }
+                    }
+                }
+                assertThat(plan).as("plan of %s", sql)
+                        .noneMatch(step -> step.startsWith("SCAN") || step.contains("TEMP B-TREE"));
+            }
+        }
+    }
+
+    @Test
     void twoStoresOnOneFile_concurrentPutsAndMounts_neverReportBusy() throws Exception {
         try (JdbcMetadataStore second = JdbcMetadataStore.open(url(), null, null, 4)) {
             MetadataStore[] stores = {store, second};
@@ -339,7 +368,8 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
                 stores.add(f.get(2, TimeUnit.MINUTES));
             }
             try (Connection c = stores.getFirst().dataSource().getConnection()) {
-                assertThat(rows(c, "SELECT version FROM schema_version")).containsExactly("1");
+                assertThat(rows(c, "SELECT version FROM schema_version ORDER BY version"))
+                        .containsExactly("1", "2");
             }
             stores.getLast().putBlob(A, D1, 3, T0);
             assertThat(stores.getFirst().linkedBlobSize(A, D1)).contains(3L);

@@ -1,0 +1,87 @@
+package dev.berth.cli;
+
+import dev.berth.config.BerthConfig;
+import dev.berth.config.ConfigLoader;
+import dev.berth.metadata.MetadataStore;
+import dev.berth.metadata.jdbc.JdbcMetadataStore;
+import dev.berth.storage.StorageDriver;
+import dev.berth.storage.filesystem.FilesystemDriver;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The storage driver and metadata store a configuration names, opened by a maintenance command ({@code gc},
+ * {@code du}, {@code import}) beside or instead of a running server: the same storage root and database as
+ * {@code berth serve} with that configuration.
+ */
+final class OfflineStores implements AutoCloseable {
+
+    final BerthConfig config;
+    final StorageDriver storage;
+    final MetadataStore metadata;
+
+    private OfflineStores(BerthConfig config, StorageDriver storage, MetadataStore metadata) {
+        this.config = config;
+        this.storage = storage;
+        this.metadata = metadata;
+    }
+
+    /** A configuration the command cannot use; the message is for the user. */
+    static final class Unusable extends Exception {
+        Unusable(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Loads the configuration ({@code file} may be null) with environment overrides; configuration problems are
+     * written to {@code err} and returned as null.
+     */
+    static BerthConfig loadConfig(String command, Path file, Map<String, String> env, PrintWriter err) {
+        try {
+            return ConfigLoader.load(file, env);
+        } catch (ConfigLoader.ConfigException e) {
+            String where = file == null ? "" : " (" + file + ")";
+            List<String> problems = e.problems();
+            if (problems.size() == 1) {
+                err.println("berth " + command + ": configuration error" + where + ": " + problems.get(0));
+            } else {
+                err.println("berth " + command + ": " + problems.size() + " configuration errors" + where + ":");
+                problems.forEach(p -> err.println("  " + p));
+            }
+            err.flush();
+            return null;
+        }
+    }
+
+    static OfflineStores open(BerthConfig config) throws Unusable, IOException {
+        if (!config.storage().driver().equals("filesystem")) {
+            // inmemory lives only inside a server process; other drivers are to be opened here the way
+            // BerthServer opens them
+            throw new Unusable("maintenance commands work on filesystem storage only for now (configured: "
+                    + config.storage().driver() + ")");
+        }
+        StorageDriver storage = new FilesystemDriver(config.storage().rootDirectory());
+        try {
+            BerthConfig.Database db = config.database();
+            return new OfflineStores(config, storage,
+                    JdbcMetadataStore.open(db.url(), db.username(), db.password(), db.maxPoolSize()));
+        } catch (RuntimeException e) {
+            storage.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            metadata.close();
+        } finally {
+            storage.close();
+        }
+    }
+}
