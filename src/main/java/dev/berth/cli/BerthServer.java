@@ -16,6 +16,9 @@ import dev.berth.http.netty.NettyHttpServer;
 import dev.berth.metadata.MetadataStore;
 import dev.berth.metadata.jdbc.JdbcMetadataStore;
 import dev.berth.registry.Blobs;
+import dev.berth.registry.gc.GarbageCollector;
+import dev.berth.registry.gc.GcReport;
+import dev.berth.registry.gc.GcSettings;
 import dev.berth.registry.EventListener;
 import dev.berth.registry.Listings;
 import dev.berth.registry.Manifests;
@@ -171,7 +174,9 @@ public final class BerthServer implements AutoCloseable {
             LOG.info("tracing: spans to " + t.endpoint() + " (sampling ratio " + t.samplingRatio() + ")");
         }
 
-        Blobs blobs = new Blobs(storage, metadata, config.storage().deleteEnabled(), clock, events);
+        GcSettings gc = config.storage().gc();
+        Blobs blobs = new Blobs(storage, metadata, config.storage().deleteEnabled(), clock, events,
+                gc.linkConfirmationAge());
         Uploads uploads = new Uploads(storage, metadata, clock, () -> UUID.randomUUID().toString(), events);
         Manifests manifests = new Manifests(storage, metadata, clock, config.storage().deleteEnabled(),
                 config.http().maxManifestBytes(), events);
@@ -195,6 +200,7 @@ public final class BerthServer implements AutoCloseable {
                     config.health().readinessTimeout(), readOnly, () -> closing);
         }
         schedulePurge(uploads, config.storage().uploadPurgeAge());
+        scheduleGc(new GarbageCollector(storage, metadata, uploads, clock, GarbageCollector.nodeId()), gc);
         if (config.health().storageDriverCheck()) {
             scheduleStorageCheck(config.health());
         }
@@ -253,6 +259,38 @@ public final class BerthServer implements AutoCloseable {
                 LOG.warning("upload purge failed: " + e);
             }
         }, 1, 60, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Collects garbage in the background when {@code storage.maintenance.gc.enabled}: first after
+     * {@link GcSettings#firstRunDelay()}, then every interval; never in read-only mode. Several nodes may schedule
+     * it: a database lease lets one collect at a time.
+     */
+    private void scheduleGc(GarbageCollector collector, GcSettings gc) {
+        if (!gc.enabled()) {
+            return;
+        }
+        Runnable task = collector.scheduled(gc, new GarbageCollector.RunListener() {
+            @Override
+            public void ran(GcReport report) {
+                gcMetrics.ran(report);
+            }
+
+            @Override
+            public void skipped() {
+                gcMetrics.skipped();
+            }
+
+            @Override
+            public void failed(RuntimeException e) {
+                gcMetrics.failed();
+            }
+        });
+        maintenance.scheduleWithFixedDelay(() -> {
+            if (!readOnly.enabled()) {
+                task.run();
+            }
+        }, gc.firstRunDelay().toSeconds(), gc.interval().toSeconds(), TimeUnit.SECONDS);
     }
 
     public int port() {

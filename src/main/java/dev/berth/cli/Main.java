@@ -61,6 +61,9 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("serve", new ServeCommand(env, launcher, ownsProcess));
         cl.addSubcommand("config", new CommandLine(new ConfigCommand())
                 .addSubcommand("check", new ConfigCommand.Check(env)));
+        cl.addSubcommand("gc", new GcCommand(env, c -> c.storage().gc()));
+        cl.addSubcommand("du", new DuCommand(env));
+        cl.addSubcommand("import", new ImportCommand(env));
         cl.addSubcommand("version", new VersionCommand());
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         return cl;

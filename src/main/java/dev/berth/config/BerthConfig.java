@@ -155,11 +155,18 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
      * @param deleteEnabled  whether DELETE of blobs and manifests is allowed
      * @param uploadPurgeAge upload sessions idle longer than this are removed with their data
      * @param readOnly       whether writes are refused (at start; it can be switched at run time)
+     * @param gc             garbage collection: schedule, grace period, retention ({@code storage.maintenance.gc})
      */
     public record Storage(String driver, Path rootDirectory, boolean deleteEnabled, Duration uploadPurgeAge,
-                          boolean readOnly) {
+                          boolean readOnly, dev.berth.registry.gc.GcSettings gc) {
         public Storage(String driver, Path rootDirectory, boolean deleteEnabled, Duration uploadPurgeAge) {
             this(driver, rootDirectory, deleteEnabled, uploadPurgeAge, false);
+        }
+
+        public Storage(String driver, Path rootDirectory, boolean deleteEnabled, Duration uploadPurgeAge,
+                       boolean readOnly) {
+            this(driver, rootDirectory, deleteEnabled, uploadPurgeAge, readOnly,
+                    dev.berth.registry.gc.GcSettings.defaults());
         }
 
         public Storage {
@@ -170,6 +177,7 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
             }
             Objects.requireNonNull(rootDirectory, "storage.filesystem.rootdirectory");
             Objects.requireNonNull(uploadPurgeAge, "storage.maintenance.uploadpurging.age");
+            Objects.requireNonNull(gc, "storage.maintenance.gc");
         }
 
         public static Storage defaults() {
@@ -177,15 +185,19 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
         }
 
         public Storage withRootDirectory(Path root) {
-            return new Storage(driver, root, deleteEnabled, uploadPurgeAge, readOnly);
+            return new Storage(driver, root, deleteEnabled, uploadPurgeAge, readOnly, gc);
         }
 
         public Storage withDeleteEnabled(boolean enabled) {
-            return new Storage(driver, rootDirectory, enabled, uploadPurgeAge, readOnly);
+            return new Storage(driver, rootDirectory, enabled, uploadPurgeAge, readOnly, gc);
         }
 
         public Storage withReadOnly(boolean on) {
-            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, on);
+            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, on, gc);
+        }
+
+        public Storage withGc(dev.berth.registry.gc.GcSettings settings) {
+            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, readOnly, settings);
         }
     }
 

@@ -25,12 +25,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.berth.registry.gc.GcSettings;
+import dev.berth.registry.gc.Glob;
+import dev.berth.registry.gc.RetentionPolicy;
 
 /**
  * Reads Berth's configuration: a YAML file shaped like CNCF distribution's {@code config.yml}, then environment
@@ -169,6 +174,15 @@ public final class ConfigLoader {
         fixed("storage.maintenance.uploadpurging.dryrun", v -> Boolean.FALSE.equals(bool(v)),
                 "only false is supported by Berth");
         leaf("storage.maintenance.readonly.enabled");
+        leaf("storage.maintenance.gc.enabled");
+        leaf("storage.maintenance.gc.interval");
+        leaf("storage.maintenance.gc.graceperiod");
+        leaf("storage.maintenance.gc.deleteuntagged");
+        entries("storage.maintenance.gc.retention");
+        leaf("storage.maintenance.gc.retention.*.repositories");
+        leaf("storage.maintenance.gc.retention.*.keepnewest");
+        leaf("storage.maintenance.gc.retention.*.olderthan");
+        list("storage.maintenance.gc.retention.*.keeptags");
         // database
         leaf("database.url");
         leaf("database.username");
@@ -937,7 +951,42 @@ public final class ConfigLoader {
         boolean deleteEnabled = v.bool("storage.delete.enabled", ds.deleteEnabled());
         Duration purgeAge = v.duration("storage.maintenance.uploadpurging.age", ds.uploadPurgeAge(), false);
         boolean readOnly = v.bool("storage.maintenance.readonly.enabled", ds.readOnly());
-        return new BerthConfig.Storage(driver, root, deleteEnabled, purgeAge, readOnly);
+        return new BerthConfig.Storage(driver, root, deleteEnabled, purgeAge, readOnly, buildGc(v));
+    }
+
+    /** {@code storage.maintenance.gc}: the background collection and its retention policies. */
+    private static GcSettings buildGc(Values v) {
+        GcSettings d = GcSettings.defaults();
+        String p = "storage.maintenance.gc.";
+        boolean enabled = v.bool(p + "enabled", d.enabled());
+        Duration interval = v.duration(p + "interval", d.interval(), false);
+        Duration grace = v.duration(p + "graceperiod", d.gracePeriod(), true);
+        boolean untagged = v.bool(p + "deleteuntagged", d.deleteUntagged());
+        List<RetentionPolicy> policies = new ArrayList<>();
+        int n = v.count(p + "retention");
+        for (int i = 0; i < n; i++) {
+            String e = p + "retention." + i + ".";
+            String repositories = v.string(e + "repositories", null);
+            if (repositories == null || repositories.isBlank()) {
+                v.problems.add("storage.maintenance.gc.retention[" + i + "].repositories: required (a glob such as "
+                        + "team/** or library/*)");
+                continue;
+            }
+            Optional<Integer> keepNewest = v.get(e + "keepnewest") == null ? Optional.empty()
+                    : Optional.of((int) v.whole(e + "keepnewest", 0, 0, Integer.MAX_VALUE, "a whole number"));
+            Optional<Duration> olderThan = v.get(e + "olderthan") == null ? Optional.empty()
+                    : Optional.of(v.duration(e + "olderthan", Duration.ZERO, true));
+            List<Glob> keepTags = new ArrayList<>();
+            for (String t : v.list(e + "keeptags")) {
+                keepTags.add(Glob.of(t));
+            }
+            try {
+                policies.add(new RetentionPolicy(Glob.of(repositories), keepNewest, olderThan, keepTags));
+            } catch (IllegalArgumentException ex) {
+                v.problems.add("storage.maintenance.gc.retention[" + i + "]: " + ex.getMessage());
+            }
+        }
+        return new GcSettings(enabled, interval, grace, untagged, policies);
     }
 
     private static BerthConfig.Database buildDatabase(Values v) {
@@ -1318,6 +1367,23 @@ public final class ConfigLoader {
         line(out, 3, "age", formatDuration(s.uploadPurgeAge()));
         line(out, 2, "readonly", "");
         line(out, 3, "enabled", Boolean.toString(s.readOnly()));
+        line(out, 2, "gc", "");
+        line(out, 3, "enabled", Boolean.toString(s.gc().enabled()));
+        line(out, 3, "interval", formatDuration(s.gc().interval()));
+        line(out, 3, "graceperiod", formatDuration(s.gc().gracePeriod()));
+        line(out, 3, "deleteuntagged", Boolean.toString(s.gc().deleteUntagged()));
+        if (!s.gc().retention().isEmpty()) {
+            line(out, 3, "retention", "");
+            for (RetentionPolicy rp : s.gc().retention()) {
+                out.append("        - repositories: ").append(scalar(rp.repositories().toString())).append('\n');
+                rp.keepNewest().ifPresent(k -> line(out, 5, "keepnewest", Integer.toString(k)));
+                rp.olderThan().ifPresent(o -> line(out, 5, "olderthan", formatDuration(o)));
+                if (!rp.keepTags().isEmpty()) {
+                    line(out, 5, "keeptags", "[" + String.join(", ", rp.keepTags().stream()
+                            .map(g -> scalar(g.toString())).toList()) + "]");
+                }
+            }
+        }
         BerthConfig.Database db = config.database();
         out.append("database:\n");
         line(out, 1, "url", scalar(maskUrl(db.url())));

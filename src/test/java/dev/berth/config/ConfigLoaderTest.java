@@ -1,5 +1,11 @@
 package dev.berth.config;
 
+import dev.berth.registry.gc.RetentionPolicy;
+
+import dev.berth.registry.gc.Glob;
+
+import dev.berth.registry.gc.GcSettings;
+
 import dev.berth.config.ConfigLoader.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -353,7 +361,10 @@ class ConfigLoaderTest {
     void describe_rendersEveryKeyAndReadsBack() {
         BerthConfig c = new BerthConfig(
                 new BerthConfig.Http("0.0.0.0", 5000, Duration.ofMinutes(90), 1234, 77),
-                new BerthConfig.Storage("filesystem", Path.of("/srv/my registry #1"), true, Duration.ofHours(168)),
+                new BerthConfig.Storage("filesystem", Path.of("/srv/my registry #1"), true, Duration.ofHours(168))
+                        .withGc(new GcSettings(true, Duration.ofHours(12), Duration.ofHours(2), true, List.of(
+                                new RetentionPolicy(Glob.of("team/**"), Optional.of(5), Optional.of(Duration.ofDays(30)),
+                                        List.of(Glob.of("latest"), Glob.of("v*")))))),
                 new BerthConfig.Database("jdbc:sqlite:/tmp/b.db", null, null, 4));
         String text = ConfigLoader.describe(c);
         assertThat(text).startsWith("""
@@ -373,6 +384,16 @@ class ConfigLoaderTest {
                       age: 168h
                     readonly:
                       enabled: false
+                    gc:
+                      enabled: true
+                      interval: 12h
+                      graceperiod: 2h
+                      deleteuntagged: true
+                      retention:
+                        - repositories: team/**
+                          keepnewest: 5
+                          olderthan: 720h
+                          keeptags: [latest, v*]
                 database:
                   url: jdbc:sqlite:/tmp/b.db
                   maxpoolsize: 4
