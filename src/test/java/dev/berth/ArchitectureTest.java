@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Test;
  * Keeps the package directions of DESIGN.md honest with a plain scan of the sources: every {@code import} and every
  * fully-qualified reference in code (comments and string literals do not count).
  *
- * <p>Order: {@code oci < api < storage < metadata < registry < auth < http < config < cli}. A package may use its
- * own sub-packages and the packages before it, nothing after it. {@code storage.filesystem} counts as
+ * <p>Order: {@code oci < api < storage < metadata < registry < auth < http < config < cli < bench}. A package may
+ * use its own sub-packages and the packages before it, nothing after it. {@code bench} (the {@code berth bench}
+ * load tool, an HTTP client of any registry) is a leaf: it may use anything, and only {@code cli}'s
+ * {@code BenchCommand} uses it, to register the command. {@code storage.filesystem} counts as
  * {@code storage}, {@code metadata.jdbc} as {@code metadata}, {@code http.netty} as {@code http}. Only {@code http}
  * may use Netty; only {@code metadata} may use JDBC and its pool and drivers.
  */
@@ -33,13 +35,17 @@ class ArchitectureTest {
 
     /** DESIGN.md, "Layout": each package depends only on those listed before it. */
     static final List<String> ORDER = List.of(
-            "oci", "api", "storage", "metadata", "registry", "auth", "http", "config", "cli");
+            "oci", "api", "storage", "metadata", "registry", "auth", "http", "config", "cli", "bench");
 
     /**
-     * Deliberate exceptions to {@link #ORDER}, as "from -> to". Empty: nothing below {@code config} reads the
-     * configuration tree; components get plain values from {@code cli}, which wires everything.
+     * Deliberate exceptions to {@link #ORDER}, as "from -> to". Nothing below {@code config} reads the
+     * configuration tree; components get plain values from {@code cli}, which wires everything. The one exception:
+     * {@code cli} registers the {@code bench} command, and only in {@link #BENCH_ENTRY} (checked below).
      */
-    static final Set<String> ALLOWED_EXCEPTIONS = Set.of();
+    static final Set<String> ALLOWED_EXCEPTIONS = Set.of("cli -> bench");
+
+    /** The only file outside {@code bench} that may use it. */
+    static final Path BENCH_ENTRY = Path.of("dev", "berth", "cli", "BenchCommand.java");
 
     /** External libraries only one package may touch. */
     static final Map<String, String> CONFINED = Map.of(
@@ -143,6 +149,23 @@ class ArchitectureTest {
         assertThat(offences)
                 .as("package directions of DESIGN.md (%s), offending file:line and import", String.join(" < ", ORDER))
                 .isEmpty();
+    }
+
+    @Test
+    void bench_isALeaf_usedOnlyByItsCommand() {
+        List<String> offences = new ArrayList<>();
+        for (SourceFile s : sources) {
+            String from = layerOf(s.packageName());
+            if (from.equals("bench") || s.path().equals(BENCH_ENTRY)) {
+                continue;
+            }
+            for (Use use : berthUses(s)) {
+                if (use.target().equals("bench")) {
+                    offences.add(use + "  (only " + BENCH_ENTRY + " may use dev.berth.bench)");
+                }
+            }
+        }
+        assertThat(offences).as("uses of the bench tool outside its command").isEmpty();
     }
 
     @Test
