@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * The registry API as data: every route, its path template and its methods. The HTTP layer matches requests
  * against this table (in declaration order); the services build {@code Location} and {@code Link} headers with
  * {@link #path(String...)}; the docs list it. {@code {name}} spans several path segments, every other variable
- * exactly one.
+ * exactly one. Every route is under {@code /v2/} but {@link #TOKEN}, the built-in token server.
  */
 public enum Route {
     BASE("/v2/", "API version check", Method.GET, Method.HEAD),
@@ -25,7 +25,9 @@ public enum Route {
     UPLOAD("/v2/{name}/blobs/uploads/{uuid}", "upload session: status, chunk, finish, cancel",
             Method.GET, Method.PATCH, Method.PUT, Method.DELETE),
     BLOB("/v2/{name}/blobs/{digest}", "blob by digest", Method.GET, Method.HEAD, Method.DELETE),
-    REFERRERS("/v2/{name}/referrers/{digest}", "manifests whose subject is a digest", Method.GET);
+    REFERRERS("/v2/{name}/referrers/{digest}", "manifests whose subject is a digest", Method.GET),
+    /** Berth's built-in token server (docs/auth.md); served only when it is enabled, and never authenticated. */
+    TOKEN("/auth/token", "built-in token server: a bearer token for the scopes asked", Method.GET, Method.POST);
 
     public enum Method { GET, HEAD, PUT, POST, PATCH, DELETE }
 

@@ -160,11 +160,12 @@ public final class Authenticator {
 
     /**
      * The actions on the route's repository a request needs: empty for {@code /v2/} and the catalog (which needs
-     * authentication, and {@code registry:catalog:*}).
+     * authentication, and {@code registry:catalog:*}), and for the token endpoint (which the HTTP layer routes
+     * around this class: it checks credentials itself).
      */
     public static Set<Action> requiredActions(Route route, Route.Method method) {
         return switch (route) {
-            case BASE, CATALOG -> EnumSet.noneOf(Action.class);
+            case BASE, CATALOG, TOKEN -> EnumSet.noneOf(Action.class);
             case TAGS, REFERRERS -> EnumSet.of(Action.PULL);
             case UPLOADS, UPLOAD -> EnumSet.of(Action.PULL, Action.PUSH);
             case MANIFEST, BLOB -> switch (method) {
@@ -178,6 +179,10 @@ public final class Authenticator {
     /** What one request needs: authentication only, the catalog, or actions on a repository. */
     private record Need(Route route, RepositoryName repository, Set<Action> actions) {
         static Need of(Route route, Route.Method method, RepositoryName repository) {
+            if (route == Route.TOKEN) {
+                throw new IllegalArgumentException("the token endpoint is not authorized by the authenticator: "
+                        + "it checks its own credentials");
+            }
             Set<Action> actions = requiredActions(route, method);
             if (!actions.isEmpty() && repository == null) {
                 throw new IllegalArgumentException(route + " needs a repository name");

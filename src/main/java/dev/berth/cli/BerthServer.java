@@ -27,8 +27,6 @@ import dev.berth.registry.notifications.Endpoint;
 import dev.berth.registry.notifications.Notifier;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.StorageDriver;
-import dev.berth.storage.filesystem.FilesystemDriver;
-import dev.berth.storage.memory.MemoryDriver;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -101,10 +99,8 @@ public final class BerthServer implements AutoCloseable {
     public static BerthServer start(BerthConfig config, Clock clock) throws Exception {
         Metrics metrics = new Metrics();
         JvmMetrics.register(metrics);
-        StorageDriver rawStorage = switch (config.storage().driver()) {
-            case "inmemory" -> new MemoryDriver(clock);
-            default -> new FilesystemDriver(config.storage().rootDirectory());
-        };
+        ScaleOut.check(config);     // scale-out: http.secret with PostgreSQL, storage.s3 settings
+        StorageDriver rawStorage = ScaleOut.openStorage(config.storage(), clock);
         StorageDriver storage = instrument(rawStorage, metrics);
         BerthConfig.Database db = config.database();
         MetadataStore metadata;
@@ -151,6 +147,9 @@ public final class BerthServer implements AutoCloseable {
     }
 
     private void startServices(Clock clock) throws Exception {
+        // ---- auth and TLS (docs/auth.md): the files are read now, so a bad one stops the start ----
+        Security security = Security.of(config, clock);
+        // ---- end of auth and TLS ----
         EventListener events = EventListener.NONE;
         List<Endpoint> endpoints = new ArrayList<>();
         for (BerthConfig.Endpoint e : config.notifications().endpoints()) {
@@ -163,7 +162,7 @@ public final class BerthServer implements AutoCloseable {
         String instance = UUID.randomUUID().toString();
         if (!endpoints.isEmpty()) {
             notifier = new Notifier(endpoints, config.notifications().includeReferences(),
-                    new Notifier.Source(config.http().addr(), instance), "http", metrics);
+                    new Notifier.Source(config.http().addr(), instance), security.scheme(), metrics);
             events = notifier;
             LOG.info("notifications to " + endpoints.size() + " endpoint(s): "
                     + endpoints.stream().map(Endpoint::name).toList());
@@ -175,20 +174,25 @@ public final class BerthServer implements AutoCloseable {
         }
 
         GcSettings gc = config.storage().gc();
+        // ---- scale-out (docs/scale-out.md): signed upload URLs, blob GETs redirected to the bucket ----
         Blobs blobs = new Blobs(storage, metadata, config.storage().deleteEnabled(), clock, events,
-                gc.linkConfirmationAge());
-        Uploads uploads = new Uploads(storage, metadata, clock, () -> UUID.randomUUID().toString(), events);
+                gc.linkConfirmationAge(), ScaleOut.redirectExpiry(config.storage()));
+        Uploads uploads = new Uploads(storage, metadata, clock, () -> UUID.randomUUID().toString(), events,
+                ScaleOut.uploadLocations(config, metadata, clock));
+        // ---- end of scale-out ----
         Manifests manifests = new Manifests(storage, metadata, clock, config.storage().deleteEnabled(),
                 config.http().maxManifestBytes(), events);
         Listings listings = new Listings(metadata, config.http().maxPageSize());
         Router router = new Router().readOnly(readOnly).health(healthGate).extraHeaders(config.http().headers());
         new BlobApi(blobs, uploads).register(router);
         new ManifestApi(manifests, listings).register(router);
+        security.register(router);      // auth: the authenticator and the token server's route
         metrics.gauge("berth_readonly", "1 while read-only mode is on (writes refused), else 0.",
                 () -> readOnly.enabled() ? 1 : 0);
 
         http = new NettyHttpServer(config.http().host(), config.http().port(), config.http().idleTimeout(), router,
-                new NettyHttpServer.Options(config.http().drainTimeout(), config.log().accessLog(), metrics, tracer));
+                new NettyHttpServer.Options(config.http().drainTimeout(), config.log().accessLog(), metrics, tracer)
+                        .withTls(security.tls()));
         if (notifier != null && config.http().port() == 0) {
             notifier.source(new Notifier.Source(config.http().host() + ":" + http.port(), instance));
         }

@@ -65,6 +65,7 @@ public final class Main implements Callable<Integer> {
         cl.addSubcommand("du", new DuCommand(env));
         cl.addSubcommand("import", new ImportCommand(env));
         cl.addSubcommand("version", new VersionCommand());
+        cl.addSubcommand("bench", new BenchCommand());
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         return cl;
     }

@@ -5,7 +5,6 @@ import dev.berth.config.ConfigLoader;
 import dev.berth.metadata.MetadataStore;
 import dev.berth.metadata.jdbc.JdbcMetadataStore;
 import dev.berth.storage.StorageDriver;
-import dev.berth.storage.filesystem.FilesystemDriver;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -59,13 +58,16 @@ final class OfflineStores implements AutoCloseable {
     }
 
     static OfflineStores open(BerthConfig config) throws Unusable, IOException {
-        if (!config.storage().driver().equals("filesystem")) {
-            // inmemory lives only inside a server process; other drivers are to be opened here the way
-            // BerthServer opens them
-            throw new Unusable("maintenance commands work on filesystem storage only for now (configured: "
-                    + config.storage().driver() + ")");
+        if (config.storage().driver().equals("inmemory")) {
+            // inmemory lives only inside a server process
+            throw new Unusable("maintenance commands need storage that outlives a server: filesystem or s3 "
+                    + "(configured: inmemory)");
         }
-        StorageDriver storage = new FilesystemDriver(config.storage().rootDirectory());
+        if (config.storage().driver().equals("s3") && config.storage().s3() == null) {
+            throw new Unusable("storage.s3: the s3 driver needs its settings");
+        }
+        // the same driver as BerthServer opens (an S3 bucket is checked first, naming it on failure)
+        StorageDriver storage = ScaleOut.openStorage(config.storage(), java.time.Clock.systemUTC());
         try {
             BerthConfig.Database db = config.database();
             return new OfflineStores(config, storage,

@@ -152,7 +152,8 @@ public final class ServeCommand implements Callable<Integer> {
             handleStopSignals(server);
         }
         String host = cfg.http().host();
-        out.println("berth listening on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+        out.println("berth listening on " + (cfg.tls() == null ? "http" : "https") + "://"
+                + (host.contains(":") ? "[" + host + "]" : host) + ":"
                 + server.port());
         out.flush();
         try {

@@ -15,7 +15,7 @@ import java.util.Objects;
  * {@code health}). See docs/configuration.md.
  */
 public record BerthConfig(Http http, Storage storage, Database database, Log log, Notifications notifications,
-                          Tracing tracing, Health health) {
+                          Tracing tracing, Health health, AuthConfig auth, TlsConfig tls) {
 
     /** Shown instead of a secret. */
     public static final String MASK = "*****";
@@ -28,6 +28,13 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
         Objects.requireNonNull(notifications, "notifications");
         Objects.requireNonNull(tracing, "tracing");
         Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(auth, "auth");     // tls: null means plain HTTP
+    }
+
+    /** Without authentication and TLS (see {@link AuthConfig}, {@link TlsConfig}). */
+    public BerthConfig(Http http, Storage storage, Database database, Log log, Notifications notifications,
+                       Tracing tracing, Health health) {
+        this(http, storage, database, log, notifications, tracing, health, AuthConfig.OFF, null);
     }
 
     /** The three original sections; the others at their defaults. */
@@ -49,9 +56,11 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
      * @param drainTimeout     on shutdown, how long requests in flight may take to finish
      * @param headers          headers added to every response (distribution's {@code http.headers})
      * @param debug            the operations listener: metrics, health, admin
+     * @param secret           signs upload URLs ({@code http.secret}); every node of a scale-out shares it. Null when
+     *                         not configured (a single node then uses one generated at first start). Never shown
      */
     public record Http(String host, int port, Duration idleTimeout, long maxManifestBytes, int maxPageSize,
-                       Duration drainTimeout, Map<String, List<String>> headers, Debug debug) {
+                       Duration drainTimeout, Map<String, List<String>> headers, Debug debug, String secret) {
         public static final int DEFAULT_PORT = 5050;
         public static final int DEFAULT_MAX_PAGE_SIZE = 1000;
         public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -62,6 +71,12 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
 
         public Http(String host, int port, Duration idleTimeout, long maxManifestBytes, int maxPageSize) {
             this(host, port, idleTimeout, maxManifestBytes, maxPageSize, DEFAULT_DRAIN_TIMEOUT, Map.of(), Debug.OFF);
+        }
+
+        /** Without {@code http.secret}. */
+        public Http(String host, int port, Duration idleTimeout, long maxManifestBytes, int maxPageSize,
+                    Duration drainTimeout, Map<String, List<String>> headers, Debug debug) {
+            this(host, port, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, headers, debug, null);
         }
 
         public Http {
@@ -85,26 +100,48 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
             }
             headers = copyOfLists(headers);
             Objects.requireNonNull(debug, "http.debug");
+            if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    < MIN_SECRET_BYTES) {
+                throw new IllegalArgumentException("http.secret must be at least " + MIN_SECRET_BYTES
+                        + " bytes long");
+            }
         }
+
+        /** The shortest {@code http.secret} accepted, in bytes. */
+        public static final int MIN_SECRET_BYTES = 16;
 
         public static Http defaults() {
             return new Http("127.0.0.1", DEFAULT_PORT, Duration.ofMinutes(5), 4L * 1024 * 1024);
         }
 
         public Http withPort(int newPort) {
-            return new Http(host, newPort, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, headers, debug);
+            return new Http(host, newPort, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, headers, debug,
+                    secret);
         }
 
         public Http withDrainTimeout(Duration d) {
-            return new Http(host, port, idleTimeout, maxManifestBytes, maxPageSize, d, headers, debug);
+            return new Http(host, port, idleTimeout, maxManifestBytes, maxPageSize, d, headers, debug, secret);
         }
 
         public Http withHeaders(Map<String, List<String>> h) {
-            return new Http(host, port, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, h, debug);
+            return new Http(host, port, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, h, debug, secret);
         }
 
         public Http withDebug(Debug d) {
-            return new Http(host, port, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, headers, d);
+            return new Http(host, port, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, headers, d, secret);
+        }
+
+        /** {@code http.secret}; null for none. */
+        public Http withSecret(String newSecret) {
+            return new Http(host, port, idleTimeout, maxManifestBytes, maxPageSize, drainTimeout, headers, debug,
+                    newSecret);
+        }
+
+        @Override
+        public String toString() {
+            return "Http[host=" + host + ", port=" + port + ", idleTimeout=" + idleTimeout + ", maxManifestBytes="
+                    + maxManifestBytes + ", maxPageSize=" + maxPageSize + ", drainTimeout=" + drainTimeout
+                    + ", headers=" + headers + ", debug=" + debug + ", secret=" + (secret == null ? null : MASK) + "]";
         }
 
         /** {@code host:port}, the form of {@code http.addr}. */
@@ -150,15 +187,22 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
     }
 
     /**
-     * @param driver         "filesystem" or "inmemory"
+     * @param driver         "filesystem", "s3" or "inmemory"
      * @param rootDirectory  the filesystem driver's root
      * @param deleteEnabled  whether DELETE of blobs and manifests is allowed
      * @param uploadPurgeAge upload sessions idle longer than this are removed with their data
      * @param readOnly       whether writes are refused (at start; it can be switched at run time)
      * @param gc             garbage collection: schedule, grace period, retention ({@code storage.maintenance.gc})
+     * @param s3             the S3 driver's settings ({@code storage.s3}); only with the "s3" driver, which cannot
+     *                       start without them
+     * @param redirect       whether blob GETs are redirected to the store ({@code storage.redirect})
      */
     public record Storage(String driver, Path rootDirectory, boolean deleteEnabled, Duration uploadPurgeAge,
-                          boolean readOnly, dev.berth.registry.gc.GcSettings gc) {
+                          boolean readOnly, dev.berth.registry.gc.GcSettings gc, dev.berth.storage.s3.S3Settings s3,
+                          Redirect redirect) {
+        /** The storage drivers, by the name of their configuration section. */
+        public static final java.util.Set<String> DRIVERS = java.util.Set.of("filesystem", "s3", "inmemory");
+
         public Storage(String driver, Path rootDirectory, boolean deleteEnabled, Duration uploadPurgeAge) {
             this(driver, rootDirectory, deleteEnabled, uploadPurgeAge, false);
         }
@@ -169,12 +213,22 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
                     dev.berth.registry.gc.GcSettings.defaults());
         }
 
+        /** Without S3 settings, redirects at their defaults. */
+        public Storage(String driver, Path rootDirectory, boolean deleteEnabled, Duration uploadPurgeAge,
+                       boolean readOnly, dev.berth.registry.gc.GcSettings gc) {
+            this(driver, rootDirectory, deleteEnabled, uploadPurgeAge, readOnly, gc, null, Redirect.DEFAULT);
+        }
+
         public Storage {
             Objects.requireNonNull(driver, "storage driver");
-            if (!driver.equals("filesystem") && !driver.equals("inmemory")) {
+            if (!DRIVERS.contains(driver)) {
                 throw new IllegalArgumentException("storage: unknown driver '" + driver
-                        + "' (supported: filesystem, inmemory)");
+                        + "' (supported: filesystem, s3, inmemory)");
             }
+            if (s3 != null && !driver.equals("s3")) {
+                throw new IllegalArgumentException("storage.s3: settings given for the " + driver + " driver");
+            }
+            Objects.requireNonNull(redirect, "storage.redirect");
             Objects.requireNonNull(rootDirectory, "storage.filesystem.rootdirectory");
             Objects.requireNonNull(uploadPurgeAge, "storage.maintenance.uploadpurging.age");
             Objects.requireNonNull(gc, "storage.maintenance.gc");
@@ -185,19 +239,51 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
         }
 
         public Storage withRootDirectory(Path root) {
-            return new Storage(driver, root, deleteEnabled, uploadPurgeAge, readOnly, gc);
+            return new Storage(driver, root, deleteEnabled, uploadPurgeAge, readOnly, gc, s3, redirect);
         }
 
         public Storage withDeleteEnabled(boolean enabled) {
-            return new Storage(driver, rootDirectory, enabled, uploadPurgeAge, readOnly, gc);
+            return new Storage(driver, rootDirectory, enabled, uploadPurgeAge, readOnly, gc, s3, redirect);
         }
 
         public Storage withReadOnly(boolean on) {
-            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, on, gc);
+            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, on, gc, s3, redirect);
         }
 
         public Storage withGc(dev.berth.registry.gc.GcSettings settings) {
-            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, readOnly, settings);
+            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, readOnly, settings, s3, redirect);
+        }
+
+        /** The S3 driver with these settings ({@code storage.s3}). */
+        public Storage withS3(dev.berth.storage.s3.S3Settings settings) {
+            return new Storage("s3", rootDirectory, deleteEnabled, uploadPurgeAge, readOnly, gc,
+                    Objects.requireNonNull(settings, "storage.s3"), redirect);
+        }
+
+        /** {@code storage.redirect}. */
+        public Storage withRedirect(Redirect r) {
+            return new Storage(driver, rootDirectory, deleteEnabled, uploadPurgeAge, readOnly, gc, s3, r);
+        }
+    }
+
+    /**
+     * Distribution's {@code storage.redirect}: a blob GET is answered with a {@code 307} to a URL of the store itself
+     * (a pre-signed S3 URL) when the driver offers one, so clients fetch the bytes from the bucket directly.
+     *
+     * @param disabled {@code storage.redirect.disable}
+     * @param expiry   how long a redirect URL is valid ({@code storage.redirect.expiry}, a Berth key)
+     */
+    public record Redirect(boolean disabled, Duration expiry) {
+        public static final Duration DEFAULT_EXPIRY = Duration.ofMinutes(20);
+        /** The longest a pre-signed S3 URL may be valid (SigV4). */
+        public static final Duration MAX_EXPIRY = Duration.ofDays(7);
+        public static final Redirect DEFAULT = new Redirect(false, DEFAULT_EXPIRY);
+
+        public Redirect {
+            Objects.requireNonNull(expiry, "storage.redirect.expiry");
+            if (expiry.isNegative() || expiry.isZero() || expiry.compareTo(MAX_EXPIRY) > 0) {
+                throw new IllegalArgumentException("storage.redirect.expiry must be positive and at most 168h");
+            }
         }
     }
 
@@ -412,31 +498,40 @@ public record BerthConfig(Http http, Storage storage, Database database, Log log
     }
 
     public BerthConfig withHttp(Http newHttp) {
-        return new BerthConfig(newHttp, storage, database, log, notifications, tracing, health);
+        return new BerthConfig(newHttp, storage, database, log, notifications, tracing, health, auth, tls);
     }
 
     public BerthConfig withStorage(Storage newStorage) {
-        return new BerthConfig(http, newStorage, database, log, notifications, tracing, health);
+        return new BerthConfig(http, newStorage, database, log, notifications, tracing, health, auth, tls);
     }
 
     public BerthConfig withDatabase(Database newDatabase) {
-        return new BerthConfig(http, storage, newDatabase, log, notifications, tracing, health);
+        return new BerthConfig(http, storage, newDatabase, log, notifications, tracing, health, auth, tls);
     }
 
     public BerthConfig withLog(Log newLog) {
-        return new BerthConfig(http, storage, database, newLog, notifications, tracing, health);
+        return new BerthConfig(http, storage, database, newLog, notifications, tracing, health, auth, tls);
     }
 
     public BerthConfig withNotifications(Notifications newNotifications) {
-        return new BerthConfig(http, storage, database, log, newNotifications, tracing, health);
+        return new BerthConfig(http, storage, database, log, newNotifications, tracing, health, auth, tls);
     }
 
     public BerthConfig withTracing(Tracing newTracing) {
-        return new BerthConfig(http, storage, database, log, notifications, newTracing, health);
+        return new BerthConfig(http, storage, database, log, notifications, newTracing, health, auth, tls);
     }
 
     public BerthConfig withHealth(Health newHealth) {
-        return new BerthConfig(http, storage, database, log, notifications, tracing, newHealth);
+        return new BerthConfig(http, storage, database, log, notifications, tracing, newHealth, auth, tls);
+    }
+
+    public BerthConfig withAuth(AuthConfig newAuth) {
+        return new BerthConfig(http, storage, database, log, notifications, tracing, health, newAuth, tls);
+    }
+
+    /** {@code http.tls}; null for plain HTTP. */
+    public BerthConfig withTls(TlsConfig newTls) {
+        return new BerthConfig(http, storage, database, log, notifications, tracing, health, auth, newTls);
     }
 
     static String hostPort(String host, int port) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.berth.storage.s3.S3Settings;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -74,7 +75,7 @@ public final class ConfigLoader {
     /** Prefix of every environment override. */
     public static final String ENV_PREFIX = "BERTH_";
 
-    /** The environment variable that selects the storage driver ({@code filesystem} or {@code inmemory}). */
+    /** The environment variable that selects the storage driver ({@code filesystem}, {@code s3} or {@code inmemory}). */
     public static final String ENV_STORAGE_DRIVER = ENV_PREFIX + "STORAGE";
 
     private static final String MASK = BerthConfig.MASK;
@@ -129,13 +130,17 @@ public final class ConfigLoader {
     /** Keys of distribution that Berth refuses by name rather than ignoring (ignoring would change behaviour). */
     private static final Set<String> UNSUPPORTED = Set.of(
             // top level sections of distribution
-            "auth", "middleware", "reporting", "redis", "health.file", "health.http", "health.tcp", "proxy",
+            "middleware", "reporting", "redis", "health.file", "health.http", "health.tcp", "proxy",
             "validation", "compatibility", "policy", "catalog", "log.hooks",
             // http
-            "http.prefix", "http.host", "http.relativeurls", "http.tls", "http.http2", "http.h2c",
+            "http.prefix", "http.host", "http.relativeurls", "http.h2c",
+            // auth and TLS: what Berth does not do (docs/auth.md)
+            "auth.silly", "auth.token.autoredirect", "auth.token.autoredirectpath", "http.tls.letsencrypt",
+            "http.tls.ciphersuites", "http.tls.clientauth",
             // storage drivers and options
-            "storage.s3", "storage.azure", "storage.gcs", "storage.swift", "storage.oss", "storage.redirect",
-            "storage.tag", "storage.cache.blobdescriptorsize", "storage.filesystem.maxthreads",
+            "storage.azure", "storage.gcs", "storage.swift", "storage.oss", "storage.tag",
+            "storage.s3.maxrequestspersecond", "storage.s3.maxretries", "storage.cache.blobdescriptorsize",
+            "storage.filesystem.maxthreads",
             "storage.maintenance.uploadpurging.interval",
             // notifications
             "notifications.endpoints.*.certificate", "notifications.endpoints.*.key",
@@ -152,8 +157,8 @@ public final class ConfigLoader {
         // http
         leaf("http.addr");
         fixed("http.net", v -> v.equals("tcp"), "only tcp is supported by Berth");
-        // distribution signs upload state with it; Berth keeps upload state in the database and needs no secret
-        ignored("http.secret");
+        // signs upload URLs (their _state); every node of a scale-out must have the same (docs/scale-out.md)
+        secret("http.secret");
         leaf("http.idletimeout");
         leaf("http.maxmanifestbytes");
         leaf("http.maxpagesize");
@@ -166,6 +171,34 @@ public final class ConfigLoader {
         map("storage.filesystem");
         map("storage.inmemory");
         leaf("storage.filesystem.rootdirectory");
+        // scale-out: the S3 driver (distribution's storage.s3 keys) and redirects to the bucket (docs/scale-out.md)
+        map("storage.s3");
+        leaf("storage.s3.bucket");
+        leaf("storage.s3.region");
+        leaf("storage.s3.regionendpoint");
+        leaf("storage.s3.forcepathstyle");
+        leaf("storage.s3.accesskey");
+        secret("storage.s3.secretkey");
+        leaf("storage.s3.rootdirectory");
+        leaf("storage.s3.storageclass");
+        leaf("storage.s3.encrypt");
+        leaf("storage.s3.keyid");
+        leaf("storage.s3.chunksize");
+        leaf("storage.s3.multipartcopychunksize");
+        leaf("storage.s3.multipartcopymaxconcurrency");
+        leaf("storage.s3.multipartcopythresholdsize");
+        leaf("storage.s3.spooldirectory");
+        ignored("storage.s3.secure");           // the scheme of regionendpoint decides (AWS: always https)
+        fixed("storage.s3.v4auth", v -> Boolean.TRUE.equals(bool(v)), "only true is supported by Berth");
+        fixed("storage.s3.skipverify", v -> Boolean.FALSE.equals(bool(v)),
+                "only false is supported by Berth (give the store a certificate the JVM trusts)");
+        fixed("storage.s3.usedualstack", v -> Boolean.FALSE.equals(bool(v)), "only false is supported by Berth");
+        fixed("storage.s3.accelerate", v -> Boolean.FALSE.equals(bool(v)), "only false is supported by Berth");
+        fixed("storage.s3.objectacl", v -> v.equals("private"), "only private is supported by Berth");
+        ignored("storage.s3.useragent");
+        ignored("storage.s3.loglevel");
+        leaf("storage.redirect.disable");
+        leaf("storage.redirect.expiry");
         leaf("storage.delete.enabled");
         fixed("storage.cache.blobdescriptor", v -> v.equals("inmemory"), "only inmemory is supported by Berth");
         leaf("storage.maintenance.uploadpurging.age");
@@ -213,6 +246,8 @@ public final class ConfigLoader {
         leaf("health.storagedriver.interval");
         leaf("health.storagedriver.threshold");
         leaf("health.readiness.timeout");
+        // auth and TLS (docs/auth.md)
+        declareAuthAndTlsKeys();
     }
 
     private static void put(String path, Rule rule) {
@@ -499,7 +534,8 @@ public final class ConfigLoader {
             switch (rule.kind()) {
                 case IGNORED_TREE -> { }
                 case MAP -> {
-                    if (childPattern.equals("storage.filesystem") || childPattern.equals("storage.inmemory")) {
+                    if (childPattern.equals("storage.filesystem") || childPattern.equals("storage.inmemory")
+                            || childPattern.equals("storage.s3")) {
                         r.drivers.add(key);
                     }
                     if (value.isObject()) {
@@ -796,6 +832,8 @@ public final class ConfigLoader {
         Values v = new Values(values, r.entryCounts, problems);
         BerthConfig.Http http = buildHttp(v);
         BerthConfig.Storage storage = buildStorage(v, r, env);
+        storage = buildScaleOutStorage(v, r, env, storage);     // storage.s3, storage.redirect
+        http = http.withSecret(buildSecret(v));                   // http.secret
         BerthConfig.Database database = buildDatabase(v);
         BerthConfig.Log log = buildLog(v);
         BerthConfig.Notifications notifications = buildNotifications(v);
@@ -808,18 +846,22 @@ public final class ConfigLoader {
                 (int) v.whole("health.storagedriver.threshold", dhl.storageDriverThreshold(), 0, Integer.MAX_VALUE,
                         "a whole number"));
 
+        AuthConfig auth = buildAuth(v);          // auth.* (docs/auth.md)
+        TlsConfig tls = buildTls(v);             // http.tls.*, http.http2.disabled
+
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         try {
-            return new BerthConfig(http, storage, database, log, notifications, tracing, health);
+            return new BerthConfig(http, storage, database, log, notifications, tracing, health)
+                    .withAuth(auth).withTls(tls);
         } catch (IllegalArgumentException | NullPointerException e) {
             // the records validate too; anything they refuse that the checks above missed still names its key
             throw new ConfigException(String.valueOf(e.getMessage()));
         }
     }
 
-    /** The unsupported key a variable falls under ({@code BERTH_AUTH_HTPASSWD_PATH}: {@code auth}), or null. */
+    /** The unsupported key a variable falls under ({@code BERTH_REDIS_ADDR}: {@code redis}), or null. */
     private static String unsupportedEnv(String name) {
         String best = null;
         for (String u : UNSUPPORTED) {
@@ -925,9 +967,9 @@ public final class ConfigLoader {
         String envDriver = env.get(ENV_STORAGE_DRIVER);
         if (envDriver != null && !envDriver.isEmpty()) {
             driver = envDriver.strip();
-            if (!driver.equals("filesystem") && !driver.equals("inmemory")) {
+            if (!BerthConfig.Storage.DRIVERS.contains(driver)) {
                 v.problems.add("storage (from " + ENV_STORAGE_DRIVER + "): unknown driver '" + driver
-                        + "' (supported: filesystem, inmemory)");
+                        + "' (supported: filesystem, s3, inmemory)");
                 driver = ds.driver();
             }
         } else if (r.drivers.size() > 1) {
@@ -987,6 +1029,188 @@ public final class ConfigLoader {
             }
         }
         return new GcSettings(enabled, interval, grace, untagged, policies);
+    }
+
+    // ---- scale-out: storage.s3, storage.redirect, http.secret (docs/scale-out.md) ------------------------------
+
+    /**
+     * The S3 driver's settings when it is the driver, and {@code storage.redirect}. The driver is s3 when the file has
+     * a {@code storage.s3} section, or {@code BERTH_STORAGE=s3}, or (with neither a driver section nor
+     * {@code BERTH_STORAGE}) when {@code BERTH_STORAGE_S3_*} variables are set.
+     */
+    private static BerthConfig.Storage buildScaleOutStorage(Values v, Reading r, Map<String, String> env,
+                                                            BerthConfig.Storage storage) {
+        BerthConfig.Redirect dr = BerthConfig.Redirect.DEFAULT;
+        boolean disabled = v.bool("storage.redirect.disable", dr.disabled());
+        Duration expiry = v.duration("storage.redirect.expiry", dr.expiry(), false);
+        if (expiry.compareTo(BerthConfig.Redirect.MAX_EXPIRY) > 0) {
+            v.problem(v.get("storage.redirect.expiry"), "must be at most 168h (pre-signed URLs live 7 days at most)");
+            expiry = dr.expiry();
+        }
+        storage = storage.withRedirect(new BerthConfig.Redirect(disabled, expiry));
+
+        String envDriver = env.get(ENV_STORAGE_DRIVER);
+        boolean envChoosesDriver = envDriver != null && !envDriver.isEmpty();
+        List<String> s3Keys = v.map.keySet().stream().filter(p -> p.startsWith("storage.s3.")).toList();
+        boolean s3 = storage.driver().equals("s3");
+        if (!s3 && !envChoosesDriver && !s3Keys.isEmpty() && !r.drivers.contains("s3")) {
+            if (r.drivers.isEmpty()) {
+                s3 = true;      // configured by BERTH_STORAGE_S3_* alone
+            } else {
+                v.problem(v.get(s3Keys.get(0)), "set, but the storage driver is " + storage.driver()
+                        + " (configure exactly one driver; " + ENV_STORAGE_DRIVER + "=s3 chooses s3)");
+            }
+        }
+        if (!s3) {
+            return storage;
+        }
+        S3Settings settings = buildS3(v);
+        return settings == null ? storage : storage.withS3(settings);
+    }
+
+    /** {@code storage.s3}: every key checked and named; null when something is wrong (the problems say what). */
+    private static S3Settings buildS3(Values v) {
+        int before = v.problems.size();
+        String bucket = v.nonEmpty("storage.s3.bucket", null);
+        if (bucket == null && !v.has("storage.s3.bucket")) {
+            v.problems.add("storage.s3.bucket: required (the bucket Berth stores blobs in; Berth never creates it)");
+        } else if (bucket != null && !bucket.matches("[A-Za-z0-9._-]{1,255}")) {
+            v.problem(v.get("storage.s3.bucket"), "not a bucket name: " + bucket);
+        }
+        URI endpoint = null;
+        Value endpointValue = v.get("storage.s3.regionendpoint");
+        if (endpointValue != null && !endpointValue.text().isBlank()) {
+            String text = endpointValue.text().strip();
+            try {
+                URI u = new URI(text);
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                        || u.getRawUserInfo() != null || u.getRawQuery() != null || u.getRawFragment() != null) {
+                    v.problem(endpointValue, "expected an http:// or https:// URL such as http://minio:9000, got "
+                            + maskUrl(text));
+                } else {
+                    endpoint = u;
+                }
+            } catch (URISyntaxException e) {
+                v.problem(endpointValue, "not a URL: " + maskUrl(text));
+            }
+        }
+        String region = v.nonEmpty("storage.s3.region", null);
+        if (region == null) {
+            if (endpointValue != null && !endpointValue.text().isBlank()) {
+                region = "us-east-1";       // what S3-compatible stores expect requests to be signed for
+            } else if (!v.has("storage.s3.region")) {
+                v.problems.add("storage.s3.region: required with AWS (the bucket's region, such as eu-west-1)");
+            }
+        } else if (!region.matches("[a-z0-9-]{1,64}")) {
+            v.problem(v.get("storage.s3.region"), "not a region name such as eu-west-1: " + region);
+        }
+        boolean pathStyle = v.bool("storage.s3.forcepathstyle", false);
+        String accessKey = v.string("storage.s3.accesskey", null);
+        String secretKey = v.string("storage.s3.secretkey", null);
+        if ((accessKey == null) != (secretKey == null)) {
+            v.problems.add("storage.s3.accesskey and storage.s3.secretkey: give both, or neither for the default "
+                    + "credentials chain (environment, web identity, profile, instance role)");
+        }
+        String root = v.string("storage.s3.rootdirectory", "");
+        String storageClass = v.nonEmpty("storage.s3.storageclass", "STANDARD");
+        if (!storageClass.matches("[A-Z_]+")) {
+            v.problem(v.get("storage.s3.storageclass"), "expected a storage class such as STANDARD, "
+                    + "REDUCED_REDUNDANCY or NONE, got " + storageClass);
+            storageClass = "STANDARD";
+        }
+        boolean encrypt = v.bool("storage.s3.encrypt", false);
+        String keyId = v.string("storage.s3.keyid", null);
+        if (keyId != null && !encrypt) {
+            v.problem(v.get("storage.s3.keyid"), "needs storage.s3.encrypt: true");
+        }
+        long min = S3Settings.MIN_PART_SIZE;
+        long max = S3Settings.MAX_PART_SIZE;
+        String partRange = "a whole number of bytes from 5242880 (5 MiB) to 5368709120 (5 GiB)";
+        long chunkSize = v.whole("storage.s3.chunksize", S3Settings.DEFAULT_CHUNK_SIZE, min, max, partRange);
+        long copyChunk = v.whole("storage.s3.multipartcopychunksize", S3Settings.DEFAULT_MULTIPART_COPY_CHUNK_SIZE,
+                min, max, partRange);
+        int copyConcurrency = (int) v.whole("storage.s3.multipartcopymaxconcurrency",
+                S3Settings.DEFAULT_MULTIPART_COPY_MAX_CONCURRENCY, 1, 1000, "a whole number from 1 to 1000");
+        long copyThreshold = v.whole("storage.s3.multipartcopythresholdsize",
+                S3Settings.DEFAULT_MULTIPART_COPY_THRESHOLD, 0, max,
+                "a whole number of bytes from 0 to 5368709120 (5 GiB)");
+        Path spool = S3Settings.builder("b", "r").build().spoolDirectory();
+        Value spoolValue = v.get("storage.s3.spooldirectory");
+        if (spoolValue != null) {
+            if (spoolValue.text().isBlank()) {
+                v.problem(spoolValue, "must not be empty");
+            } else {
+                try {
+                    spool = Path.of(spoolValue.text().strip());
+                } catch (InvalidPathException e) {
+                    v.problem(spoolValue, "not a valid path: " + e.getMessage());
+                }
+            }
+        }
+        if (v.problems.size() > before) {
+            return null;
+        }
+        try {
+            return S3Settings.builder(bucket, region).endpoint(endpoint).pathStyle(pathStyle)
+                    .credentials(accessKey, secretKey).rootDirectory(root).storageClass(storageClass)
+                    .encryption(encrypt ? (keyId != null ? S3Settings.Encryption.KMS : S3Settings.Encryption.AES256)
+                            : S3Settings.Encryption.NONE, keyId)
+                    .chunkSize(chunkSize).multipartCopy(copyThreshold, copyChunk, copyConcurrency)
+                    .spoolDirectory(spool).build();
+        } catch (IllegalArgumentException e) {
+            v.problems.add("storage.s3: " + e.getMessage());    // S3Settings' own checks (the root directory)
+            return null;
+        }
+    }
+
+    /** {@code http.secret}, or null when not set. Its value never appears in a message. */
+    private static String buildSecret(Values v) {
+        Value value = v.get("http.secret");
+        if (value == null || value.text().isEmpty()) {
+            return null;
+        }
+        if (value.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                < BerthConfig.Http.MIN_SECRET_BYTES) {
+            v.problem(value, "must be at least " + BerthConfig.Http.MIN_SECRET_BYTES
+                    + " bytes long (openssl rand -hex 32 makes a good one)");
+            return null;
+        }
+        return value.text();
+    }
+
+    /** The {@code storage.s3} section as {@link #describe} shows it, the secret key masked. */
+    private static void describeS3(StringBuilder out, S3Settings s3) {
+        line(out, 1, "s3", "");
+        line(out, 2, "bucket", scalar(s3.bucket()));
+        line(out, 2, "region", scalar(s3.region()));
+        if (s3.endpoint() != null) {
+            line(out, 2, "regionendpoint", scalar(s3.endpoint().toString()));
+        }
+        line(out, 2, "forcepathstyle", Boolean.toString(s3.pathStyle()));
+        if (s3.accessKey() != null) {
+            line(out, 2, "accesskey", scalar(s3.accessKey()));
+            line(out, 2, "secretkey", MASK);
+        }
+        line(out, 2, "rootdirectory", s3.rootDirectory().isEmpty() ? "\"\"" : scalar(s3.rootDirectory()));
+        line(out, 2, "storageclass", s3.storageClass() == null ? "NONE" : scalar(s3.storageClass()));
+        line(out, 2, "encrypt", Boolean.toString(s3.encryption() != S3Settings.Encryption.NONE));
+        if (s3.kmsKeyId() != null) {
+            line(out, 2, "keyid", scalar(s3.kmsKeyId()));
+        }
+        line(out, 2, "chunksize", Long.toString(s3.chunkSize()));
+        line(out, 2, "multipartcopychunksize", Long.toString(s3.multipartCopyChunkSize()));
+        line(out, 2, "multipartcopymaxconcurrency", Integer.toString(s3.multipartCopyMaxConcurrency()));
+        line(out, 2, "multipartcopythresholdsize", Long.toString(s3.multipartCopyThreshold()));
+        line(out, 2, "spooldirectory", scalar(s3.spoolDirectory().toString()));
+    }
+
+    /** {@code storage.redirect}, shown with the S3 driver (the only one that redirects) or when not the default. */
+    private static void describeRedirect(StringBuilder out, BerthConfig.Storage s) {
+        if (s.driver().equals("s3") || !s.redirect().equals(BerthConfig.Redirect.DEFAULT)) {
+            line(out, 1, "redirect", "");
+            line(out, 2, "disable", Boolean.toString(s.redirect().disabled()));
+            line(out, 2, "expiry", formatDuration(s.redirect().expiry()));
+        }
     }
 
     private static BerthConfig.Database buildDatabase(Values v) {
@@ -1211,6 +1435,332 @@ public final class ConfigLoader {
         return new String[] {host, port.toString()};
     }
 
+    // ---- auth and TLS: auth.*, http.tls.*, http.http2.disabled (docs/auth.md) ----------------------------------
+
+    /** Declares the keys of authentication and TLS (called from the schema's static block). */
+    private static void declareAuthAndTlsKeys() {
+        leaf("http.tls.certificate");
+        leaf("http.tls.key");
+        list("http.tls.clientcas");
+        leaf("http.tls.minimumtls");
+        leaf("http.http2.disabled");
+        leaf("auth.htpasswd.realm");
+        leaf("auth.htpasswd.path");
+        leaf("auth.htpasswd.credentialcache");
+        leaf("auth.token.realm");
+        leaf("auth.token.service");
+        leaf("auth.token.issuer");
+        leaf("auth.token.rootcertbundle");
+        leaf("auth.token.jwks");
+        list("auth.token.signingalgorithms");
+        leaf("auth.token.leeway");
+        leaf("auth.tokenserver.enabled");
+        leaf("auth.tokenserver.key");
+        leaf("auth.tokenserver.htpasswd");
+        leaf("auth.tokenserver.ttl");
+        leaf("auth.tokenserver.kid");
+        list("auth.access.admins");
+        free("auth.access.groups", Kind.LIST, false, false);
+        list("auth.access.catalog");
+        entries("auth.access.rules");
+        leaf("auth.access.rules.*.repository");
+        list("auth.access.rules.*.who");
+        list("auth.access.rules.*.actions");
+    }
+
+    private static boolean hasUnder(Values v, String prefix) {
+        return v.map.keySet().stream().anyMatch(p -> p.startsWith(prefix));
+    }
+
+    /** A path that must name a readable file; null (and a problem) when missing or unreadable. */
+    private static Path readableFile(Values v, String key, String what) {
+        Value value = v.get(key);
+        if (value == null || value.text().isBlank()) {
+            v.problems.add(key + ": required (" + what + ")");
+            return null;
+        }
+        Path p;
+        try {
+            p = Path.of(value.text().strip());
+        } catch (InvalidPathException e) {
+            v.problem(value, "not a valid path: " + e.getMessage());
+            return null;
+        }
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            v.problem(value, "cannot read " + p + (Files.exists(p) ? "" : " (no such file)"));
+            return null;
+        }
+        return p;
+    }
+
+    private static Path optionalFile(Values v, String key, String what) {
+        Value value = v.get(key);
+        return value == null || value.text().isBlank() ? null : readableFile(v, key, what);
+    }
+
+    /** {@code http.tls}: null (plain HTTP) unless a certificate and key are given. */
+    private static TlsConfig buildTls(Values v) {
+        boolean http2 = !v.bool("http.http2.disabled", false);
+        if (!hasUnder(v, "http.tls.")) {
+            return null;
+        }
+        Path cert = readableFile(v, "http.tls.certificate", "the server certificate, PEM");
+        Path key = readableFile(v, "http.tls.key", "its private key, PEM");
+        List<Path> cas = new ArrayList<>();
+        Value casValue = v.get("http.tls.clientcas");
+        for (String ca : v.list("http.tls.clientcas")) {
+            try {
+                Path p = Path.of(ca.strip());
+                if (Files.isRegularFile(p) && Files.isReadable(p)) {
+                    cas.add(p);
+                } else {
+                    v.problem(casValue, "cannot read " + p);
+                }
+            } catch (InvalidPathException e) {
+                v.problem(casValue, "not a valid path: " + ca);
+            }
+        }
+        String minimum = TlsConfig.DEFAULT_MINIMUM;
+        Value min = v.get("http.tls.minimumtls");
+        if (min != null && !min.text().isBlank()) {
+            String m = min.text().strip().toLowerCase(Locale.ROOT);
+            if (TlsConfig.MINIMUMS.contains(m)) {
+                minimum = m;
+            } else {
+                v.problem(min, "expected tls1.2 or tls1.3 (older versions are not offered), got " + min.text());
+            }
+        }
+        return cert == null || key == null ? null : new TlsConfig(cert, key, cas, minimum, http2);
+    }
+
+    /** The {@code auth} section: at most one mode, the token server beside token mode, the access rules. */
+    private static AuthConfig buildAuth(Values v) {
+        boolean basic = hasUnder(v, "auth.htpasswd.");
+        boolean token = hasUnder(v, "auth.token.");
+        if (basic && token) {
+            v.problems.add("auth: configure exactly one of htpasswd and token, got both");
+            return AuthConfig.OFF;
+        }
+        int before = v.problems.size();
+        AuthConfig.Htpasswd htpasswd = null;
+        if (basic) {
+            String realm = v.nonEmpty("auth.htpasswd.realm", AuthConfig.Htpasswd.DEFAULT_REALM);
+            Path path = readableFile(v, "auth.htpasswd.path", "the htpasswd file, bcrypt entries (htpasswd -B)");
+            Duration cache = v.duration("auth.htpasswd.credentialcache",
+                    AuthConfig.Htpasswd.DEFAULT_CREDENTIAL_CACHE, true);
+            if (path != null) {
+                htpasswd = new AuthConfig.Htpasswd(realm, path, cache);
+            }
+        }
+        boolean serverOn = v.bool("auth.tokenserver.enabled", false);
+        if (serverOn && !token) {
+            v.problems.add("auth.tokenserver: needs auth.token (realm, service, issuer), which says how its "
+                    + "tokens are checked");
+        }
+        AuthConfig.TokenServer server = null;
+        if (serverOn && token) {
+            Path key = readableFile(v, "auth.tokenserver.key", "the private key tokens are signed with, PEM");
+            Path users = optionalFile(v, "auth.tokenserver.htpasswd", "the users who may log in");
+            Duration ttl = v.duration("auth.tokenserver.ttl", AuthConfig.TokenServer.DEFAULT_TTL, false);
+            if (ttl.compareTo(Duration.ofSeconds(60)) < 0 || ttl.compareTo(Duration.ofHours(24)) > 0) {
+                v.problem(v.get("auth.tokenserver.ttl"), "must be 60s to 24h, got " + formatDuration(ttl));
+            }
+            dev.berth.auth.TokenIssuer.KeyIdFormat kid = dev.berth.auth.TokenIssuer.KeyIdFormat.THUMBPRINT;
+            Value kidValue = v.get("auth.tokenserver.kid");
+            if (kidValue != null && !kidValue.text().isBlank()) {
+                switch (kidValue.text().strip().toLowerCase(Locale.ROOT)) {
+                    case "thumbprint" -> kid = dev.berth.auth.TokenIssuer.KeyIdFormat.THUMBPRINT;
+                    case "libtrust" -> kid = dev.berth.auth.TokenIssuer.KeyIdFormat.LIBTRUST;
+                    default -> v.problem(kidValue, "expected thumbprint or libtrust, got " + kidValue.text());
+                }
+            }
+            if (key != null) {
+                server = new AuthConfig.TokenServer(key, users, ttl, kid);
+            }
+        }
+        AuthConfig.Token tokenConfig = null;
+        if (token) {
+            URI realm = null;
+            Value realmValue = v.get("auth.token.realm");
+            if (realmValue == null || realmValue.text().isBlank()) {
+                v.problems.add("auth.token.realm: required (the token server's URL, for example "
+                        + "https://registry.example:5050/auth/token for the built-in one)");
+            } else {
+                try {
+                    URI u = new URI(realmValue.text().strip());
+                    if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null) {
+                        v.problem(realmValue, "must be an absolute http or https URL, got " + realmValue.text());
+                    } else {
+                        realm = u;
+                    }
+                } catch (URISyntaxException e) {
+                    v.problem(realmValue, "not a URL: " + e.getMessage());
+                }
+            }
+            String service = v.nonEmpty("auth.token.service", null);
+            if (service == null) {
+                v.problems.add("auth.token.service: required (this registry's name in tokens: their aud)");
+            }
+            String issuer = v.nonEmpty("auth.token.issuer", null);
+            if (issuer == null) {
+                v.problems.add("auth.token.issuer: required (the iss of the tokens accepted)");
+            }
+            Path bundle = optionalFile(v, "auth.token.rootcertbundle", "PEM certificates of the signing keys");
+            Path jwks = optionalFile(v, "auth.token.jwks", "a JWKS of the signing keys");
+            if (!v.has("auth.token.rootcertbundle") && !v.has("auth.token.jwks") && !serverOn) {
+                v.problems.add("auth.token: needs rootcertbundle or jwks (the keys tokens are signed with), or the "
+                        + "built-in token server (auth.tokenserver.enabled: true)");
+            }
+            List<String> algorithms = v.list("auth.token.signingalgorithms").stream().map(String::strip).toList();
+            Duration leeway = v.duration("auth.token.leeway", AuthConfig.Token.DEFAULT_LEEWAY, true);
+            if (leeway.compareTo(Duration.ofMinutes(5)) > 0) {
+                v.problem(v.get("auth.token.leeway"), "must be at most 5m, got " + formatDuration(leeway));
+            }
+            try {
+                new dev.berth.auth.TokenVerifier.Settings("i", "s", new LinkedHashSet<>(algorithms), Duration.ZERO);
+            } catch (IllegalArgumentException e) {
+                v.problem(v.get("auth.token.signingalgorithms"), e.getMessage());
+            }
+            if (realm != null && service != null && issuer != null) {
+                tokenConfig = new AuthConfig.Token(realm, service, issuer, bundle, jwks, algorithms, leeway);
+            }
+        }
+        dev.berth.auth.AccessRules.Settings access = null;
+        // present, even as "rules: []" (nobody but the admins), replaces the default rule
+        if (hasUnder(v, "auth.access.") || v.entryCounts.containsKey("auth.access.rules")) {
+            if (!basic && !serverOn) {
+                v.problems.add("auth.access: applies to auth.htpasswd and to the built-in token server "
+                        + "(auth.tokenserver.enabled); an external token server decides access itself");
+            } else {
+                access = buildAccess(v);
+            }
+        }
+        if (v.problems.size() > before) {
+            return AuthConfig.OFF;
+        }
+        try {
+            return new AuthConfig(htpasswd, tokenConfig, server, access);
+        } catch (IllegalArgumentException e) {
+            v.problems.add(e.getMessage());
+            return AuthConfig.OFF;
+        }
+    }
+
+    private static dev.berth.auth.AccessRules.Settings buildAccess(Values v) {
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        v.free("auth.access.groups").forEach((name, value) -> groups.put(name,
+                value.items().stream().map(String::strip).toList()));
+        List<dev.berth.auth.AccessRules.Rule> rules = new ArrayList<>();
+        int n = v.count("auth.access.rules");
+        for (int i = 0; i < n; i++) {
+            String p = "auth.access.rules." + i + ".";
+            String at = "auth.access.rules[" + i + "]";
+            String repository = v.string(p + "repository", null);
+            if (repository == null || repository.isBlank()) {
+                v.problems.add(at + ".repository: required (a repository name or pattern: team/*, team/**, **)");
+                continue;
+            }
+            Set<dev.berth.auth.Action> actions = java.util.EnumSet.noneOf(dev.berth.auth.Action.class);
+            for (String a : v.list(p + "actions")) {
+                try {
+                    actions.add(dev.berth.auth.Action.parse(a));
+                } catch (IllegalArgumentException e) {
+                    v.problem(v.get(p + "actions"), e.getMessage());
+                }
+            }
+            rules.add(new dev.berth.auth.AccessRules.Rule(repository.strip(), v.list(p + "who").stream()
+                    .map(String::strip).toList(), actions));
+        }
+        dev.berth.auth.AccessRules.Settings settings = new dev.berth.auth.AccessRules.Settings(
+                v.list("auth.access.admins").stream().map(String::strip).toList(), groups, rules,
+                v.list("auth.access.catalog").stream().map(String::strip).toList());
+        try {
+            new dev.berth.auth.AccessRules(settings);   // checks patterns, subjects and groups, naming where
+        } catch (IllegalArgumentException e) {
+            v.problems.add("auth.access." + e.getMessage());
+        }
+        return settings;
+    }
+
+    /** {@code http.tls} and {@code http.http2} lines of {@link #describe} (inside {@code http:}). */
+    private static void describeTls(StringBuilder out, TlsConfig tls) {
+        if (tls == null) {
+            return;
+        }
+        line(out, 1, "tls", "");
+        line(out, 2, "certificate", scalar(tls.certificate().toString()));
+        line(out, 2, "key", scalar(tls.key().toString()));
+        if (!tls.clientCas().isEmpty()) {
+            line(out, 2, "clientcas", flowList(tls.clientCas().stream().map(Path::toString).toList(), false));
+        }
+        line(out, 2, "minimumtls", tls.minimumTls());
+        line(out, 1, "http2", "");
+        line(out, 2, "disabled", Boolean.toString(!tls.http2()));
+    }
+
+    /** The {@code auth} section of {@link #describe}; nothing when authentication is off. */
+    private static void describeAuth(StringBuilder out, AuthConfig auth) {
+        if (!auth.enabled()) {
+            return;
+        }
+        out.append("auth:\n");
+        if (auth.htpasswd() != null) {
+            line(out, 1, "htpasswd", "");
+            line(out, 2, "realm", scalar(auth.htpasswd().realm()));
+            line(out, 2, "path", scalar(auth.htpasswd().path().toString()));
+            line(out, 2, "credentialcache", formatDuration(auth.htpasswd().credentialCache()));
+        }
+        AuthConfig.Token t = auth.token();
+        if (t != null) {
+            line(out, 1, "token", "");
+            line(out, 2, "realm", scalar(t.realm().toString()));
+            line(out, 2, "service", scalar(t.service()));
+            line(out, 2, "issuer", scalar(t.issuer()));
+            if (t.rootCertBundle() != null) {
+                line(out, 2, "rootcertbundle", scalar(t.rootCertBundle().toString()));
+            }
+            if (t.jwks() != null) {
+                line(out, 2, "jwks", scalar(t.jwks().toString()));
+            }
+            if (!t.signingAlgorithms().isEmpty()) {
+                line(out, 2, "signingalgorithms", flowList(t.signingAlgorithms(), false));
+            }
+            line(out, 2, "leeway", formatDuration(t.leeway()));
+        }
+        AuthConfig.TokenServer s = auth.tokenServer();
+        if (s != null) {
+            line(out, 1, "tokenserver", "");
+            line(out, 2, "enabled", "true");
+            line(out, 2, "key", scalar(s.key().toString()));
+            if (s.htpasswd() != null) {
+                line(out, 2, "htpasswd", scalar(s.htpasswd().toString()));
+            }
+            line(out, 2, "ttl", formatDuration(s.ttl()));
+            line(out, 2, "kid", s.keyId().name().toLowerCase(Locale.ROOT));
+        }
+        dev.berth.auth.AccessRules.Settings a = auth.access();
+        if (a != null) {
+            line(out, 1, "access", "");
+            if (!a.admins().isEmpty()) {
+                line(out, 2, "admins", flowList(a.admins(), false));
+            }
+            if (!a.groups().isEmpty()) {
+                line(out, 2, "groups", "");
+                a.groups().forEach((g, members) -> line(out, 3, scalar(g), flowList(members, false)));
+            }
+            if (!a.catalog().isEmpty()) {
+                line(out, 2, "catalog", flowList(a.catalog(), false));
+            }
+            line(out, 2, "rules", a.rules().isEmpty() ? "[]" : "");
+            for (dev.berth.auth.AccessRules.Rule r : a.rules()) {
+                out.append("      - repository: ").append(scalar(r.repository())).append('\n');
+                line(out, 4, "who", flowList(r.who(), false));
+                line(out, 4, "actions", flowList(r.actions().stream().sorted().map(dev.berth.auth.Action::wireName)
+                        .toList(), false));
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ durations
 
     private static final Pattern DURATION_PART = Pattern.compile("([0-9]*(?:\\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)");
@@ -1330,6 +1880,9 @@ public final class ConfigLoader {
         line(out, 1, "maxmanifestbytes", Long.toString(h.maxManifestBytes()));
         line(out, 1, "maxpagesize", Integer.toString(h.maxPageSize()));
         line(out, 1, "draintimeout", formatDuration(h.drainTimeout()));
+        if (h.secret() != null) {
+            line(out, 1, "secret", MASK);
+        }
         if (!h.headers().isEmpty()) {
             line(out, 1, "headers", "");
             h.headers().forEach((name, values) -> line(out, 2, scalar(name), flowList(values, false)));
@@ -1342,6 +1895,7 @@ public final class ConfigLoader {
             line(out, 3, "enabled", Boolean.toString(d.prometheusEnabled()));
             line(out, 3, "path", scalar(d.prometheusPath()));
         }
+        describeTls(out, config.tls());
         BerthConfig.Storage s = config.storage();
         out.append("storage:\n");
         if (s.driver().equals("filesystem")) {
@@ -1357,9 +1911,12 @@ public final class ConfigLoader {
                 root += "  # " + abs;
             }
             line(out, 2, "rootdirectory", root);
+        } else if (s.s3() != null) {
+            describeS3(out, s.s3());
         } else {
             line(out, 1, s.driver(), "{}");
         }
+        describeRedirect(out, s);
         line(out, 1, "delete", "");
         line(out, 2, "enabled", Boolean.toString(s.deleteEnabled()));
         line(out, 1, "maintenance", "");
@@ -1457,6 +2014,7 @@ public final class ConfigLoader {
         }
         line(out, 1, "readiness", "");
         line(out, 2, "timeout", formatDuration(config.health().readinessTimeout()));
+        describeAuth(out, config.auth());
         return out.toString();
     }
 

@@ -2,6 +2,8 @@ package dev.berth.http;
 
 import dev.berth.api.ErrorCode;
 import dev.berth.api.Route;
+import dev.berth.auth.Action;
+import dev.berth.auth.Grant;
 import dev.berth.metadata.UploadSession;
 import dev.berth.oci.Digest;
 import dev.berth.oci.RepositoryName;
@@ -73,6 +75,12 @@ public final class BlobApi {
         if (length == 0) {
             return r;
         }
+        // scale-out: storage.redirect, a 307 to a pre-signed URL of the bucket (HEAD is always answered here)
+        Optional<java.net.URI> redirect = blobs.redirect(digest);
+        if (redirect.isPresent()) {
+            return Response.status(307).header("Location", redirect.get().toString())
+                    .header(DIGEST_HEADER, digest.toString());
+        }
         Optional<Path> file = blobs.localFile(digest);
         if (file.isPresent()) {
             return r.body(new Response.FileRegion(file.get(), offset, length));
@@ -95,7 +103,10 @@ public final class BlobApi {
         if (mount.isPresent()) {
             Digest digest = Params.digest(mount.get());
             Optional<RepositoryName> from = req.queryParam("from").map(Params::repository);
-            Optional<BlobInfo> mounted = uploads.mount(name, digest, from);
+            // auth: a mount only from where the client may pull (else an ordinary upload), and never "from anywhere"
+            boolean mayMount = from.isPresent() ? req.grant().permits(from.get(), Action.PULL)
+                    : req.grant() == Grant.unrestricted();
+            Optional<BlobInfo> mounted = mayMount ? uploads.mount(name, digest, from) : Optional.empty();
             if (mounted.isPresent()) {
                 return blobCreated(name, digest);
             }
@@ -110,30 +121,40 @@ public final class BlobApi {
     }
 
     private Response uploadStatus(Request req, Map<String, String> vars) {
-        UploadSession session = uploads.status(Params.name(vars), vars.get("uuid"));
+        RepositoryName name = Params.name(vars);
+        UploadSession session = uploads.status(name, signedUploadId(req, name, vars));
         return uploadAccepted(session, 204);
+    }
+
+    /** The session id of an upload URL, once its signed {@code _state} checks out (else 404 BLOB_UPLOAD_UNKNOWN). */
+    private String signedUploadId(Request req, RepositoryName name, Map<String, String> vars) {
+        String id = vars.get("uuid");
+        uploads.checkState(name, id, req.query().get(dev.berth.registry.UploadLocations.PARAM));
+        return id;
     }
 
     private Response patchUpload(Request req, Map<String, String> vars) throws Exception {
         RepositoryName name = Params.name(vars);
+        String id = signedUploadId(req, name, vars);
         Optional<ChunkRange> range = req.header("Content-Range").map(ByteRanges::parseChunkRange);
-        UploadSession session = uploads.append(name, vars.get("uuid"), req.body(), req.contentLength(), range);
+        UploadSession session = uploads.append(name, id, req.body(), req.contentLength(), range);
         return uploadAccepted(session, 202);
     }
 
     private Response finishUpload(Request req, Map<String, String> vars) throws Exception {
         RepositoryName name = Params.name(vars);
+        String id = signedUploadId(req, name, vars);
         Digest digest = Params.digest(req.queryParam("digest").orElseThrow(() ->
                 ErrorCode.DIGEST_INVALID.exception("digest parameter missing",
                         "the digest query parameter is required to finish an upload")));
         Optional<ChunkRange> range = req.header("Content-Range").map(ByteRanges::parseChunkRange);
-        uploads.finish(name, vars.get("uuid"), digest, req.hasBody() ? req.body() : null, req.contentLength(),
-                range);
+        uploads.finish(name, id, digest, req.hasBody() ? req.body() : null, req.contentLength(), range);
         return blobCreated(name, digest);
     }
 
     private Response cancelUpload(Request req, Map<String, String> vars) throws Exception {
-        uploads.cancel(Params.name(vars), vars.get("uuid"));
+        RepositoryName name = Params.name(vars);
+        uploads.cancel(name, signedUploadId(req, name, vars));
         return Response.status(204);
     }
 
@@ -143,9 +164,9 @@ public final class BlobApi {
                 .header(DIGEST_HEADER, digest.toString());
     }
 
-    private static Response uploadAccepted(UploadSession session, int status) {
+    private Response uploadAccepted(UploadSession session, int status) {
         return Response.status(status)
-                .header("Location", Uploads.uploadLocation(session))
+                .header("Location", uploads.location(session))
                 .header("Range", Uploads.rangeHeader(session.size()))
                 .header(UPLOAD_UUID_HEADER, session.id());
     }

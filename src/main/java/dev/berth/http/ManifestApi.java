@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ErrorCode;
 import dev.berth.api.Route;
+import dev.berth.auth.Grant;
 import dev.berth.metadata.ManifestEntry;
 import dev.berth.oci.Descriptor;
 import dev.berth.oci.Digest;
@@ -127,7 +128,8 @@ public final class ManifestApi {
 
     private Response catalog(Request req, Map<String, String> vars) {
         Optional<Integer> n = pageSize(req);
-        Listings.Page<String> page = listings.catalog(req.queryParam("last"), n);
+        Listings.Page<String> page = req.grant() == Grant.unrestricted() ? listings.catalog(req.queryParam("last"), n)
+                : visibleCatalog(req.grant(), req.queryParam("last"), n);
         ObjectNode root = JSON.createObjectNode();
         ArrayNode repos = root.putArray("repositories");
         page.items().forEach(repos::add);
@@ -136,6 +138,40 @@ public final class ManifestApi {
             r.header("Link", nextLink(Route.CATALOG.path(), page.items(), n));
         }
         return r;
+    }
+
+    /**
+     * A catalog page of only the repositories {@code grant} may list: pages of the whole catalog are read, filtered,
+     * until the page is full and one more visible repository is seen (so {@code more} is never a false promise), or
+     * the catalog ends.
+     */
+    private Listings.Page<String> visibleCatalog(Grant grant, Optional<String> last, Optional<Integer> n) {
+        Listings.Page<String> page = listings.catalog(last, n);
+        int want = page.items().size();     // a full page when more follow: the page size in force
+        List<String> visible = new java.util.ArrayList<>();
+        while (true) {
+            for (String repo : page.items()) {
+                if (mayList(grant, repo)) {
+                    visible.add(repo);
+                    if (visible.size() > want) {
+                        return new Listings.Page<>(List.copyOf(visible.subList(0, want)), true);
+                    }
+                }
+            }
+            if (!page.more() || page.items().isEmpty()) {
+                return new Listings.Page<>(List.copyOf(visible), false);
+            }
+            String after = page.items().get(page.items().size() - 1);
+            page = listings.catalog(Optional.of(after), Optional.empty());
+        }
+    }
+
+    private static boolean mayList(Grant grant, String repository) {
+        try {
+            return grant.mayList(RepositoryName.of(repository));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private Response referrers(Request req, Map<String, String> vars) {

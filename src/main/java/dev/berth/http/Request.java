@@ -1,6 +1,7 @@
 package dev.berth.http;
 
 import dev.berth.api.Route;
+import dev.berth.auth.Grant;
 
 import java.io.InputStream;
 import java.util.List;
@@ -19,9 +20,26 @@ import java.util.Optional;
  * @param contentLength the declared body length; -1 for a streamed (chunked) body; 0 for none
  * @param body          the body stream (empty when there is none)
  * @param remoteAddress the client's address, for logs
+ * @param grant         what the client may do, as authentication decided before the handler runs
+ *                      ({@link Grant#unrestricted()} when authentication is off)
  */
 public record Request(Route.Method method, String path, Map<String, List<String>> query, Headers headers,
-                      long contentLength, InputStream body, String remoteAddress) {
+                      long contentLength, InputStream body, String remoteAddress, Grant grant) {
+
+    public Request {
+        java.util.Objects.requireNonNull(grant, "grant");
+    }
+
+    /** A request not (yet) authorized: {@link Grant#unrestricted()}; the router sets the real grant. */
+    public Request(Route.Method method, String path, Map<String, List<String>> query, Headers headers,
+                   long contentLength, InputStream body, String remoteAddress) {
+        this(method, path, query, headers, contentLength, body, remoteAddress, Grant.unrestricted());
+    }
+
+    /** This request with {@code newGrant}. */
+    public Request withGrant(Grant newGrant) {
+        return new Request(method, path, query, headers, contentLength, body, remoteAddress, newGrant);
+    }
 
     /** Headers, case-insensitive on names. */
     public interface Headers {

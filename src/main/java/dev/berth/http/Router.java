@@ -7,6 +7,9 @@ import dev.berth.api.ErrorCode;
 import dev.berth.api.RegistryException;
 import dev.berth.api.Route;
 import dev.berth.api.telemetry.RequestScope;
+import dev.berth.auth.Authenticator;
+import dev.berth.auth.Grant;
+import dev.berth.oci.RepositoryName;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +38,17 @@ public final class Router {
     private ReadOnlySwitch readOnly = new ReadOnlySwitch(false);
     private HealthGate health = new HealthGate();
     private List<Map.Entry<String, String>> extraHeaders = List.of();
+    private Authenticator auth;
+
+    /**
+     * Authenticate and authorize every request but the token endpoint's with {@code authenticator}: after the route
+     * and method are known (so 404 and 405 come first) and the repository name is checked, before the handler
+     * reads anything of the body (so a refused {@code Expect: 100-continue} push never sends its body).
+     */
+    public Router auth(Authenticator authenticator) {
+        this.auth = java.util.Objects.requireNonNull(authenticator, "authenticator");
+        return this;
+    }
 
     /** Refuse writes while {@code s} is on (read-only mode). */
     public Router readOnly(ReadOnlySwitch s) {
@@ -102,12 +116,17 @@ public final class Router {
                 throw ErrorCode.METHOD_NOT_ALLOWED.exception(request.method() + " is not allowed on "
                         + route.get().template()).withHeader("Allow", allow);
             }
-            if (readOnly.enabled() && request.method() != Route.Method.GET && request.method() != Route.Method.HEAD) {
+            Map<String, String> vars = route.get().match(request.path()).orElseThrow();
+            if (auth != null && route.get() != Route.TOKEN) {
+                request = authorize(request, route.get(), vars);
+            }
+            if (readOnly.enabled() && request.method() != Route.Method.GET && request.method() != Route.Method.HEAD
+                    && route.get() != Route.TOKEN) {    // a token request (POST too) writes nothing
                 throw ErrorCode.UNSUPPORTED.exception("the registry is in read-only mode",
                         "writes are refused while read-only mode is on (storage.maintenance.readonly); "
                                 + "reads keep working");
             }
-            Response response = handler.handle(request, route.get().match(request.path()).orElseThrow());
+            Response response = handler.handle(request, vars);
             return response.header(API_VERSION_HEADER, API_VERSION);
         } catch (RegistryException e) {
             return error(e);
@@ -117,6 +136,17 @@ public final class Router {
             LOG.log(Level.SEVERE, "internal error on " + request.method() + " " + request.path(), e);
             return error(ErrorCode.UNKNOWN.exception("internal error; the server log has the details"));
         }
+    }
+
+    /** The request with its grant, or the 401/403 as a {@link RegistryException}; names are checked first. */
+    private Request authorize(Request request, Route route, Map<String, String> vars) {
+        RepositoryName name = vars.containsKey("name") ? Params.name(vars) : null;
+        Grant grant = auth.authorize(request.method(), route, name, request.header("Authorization").orElse(null),
+                request.remoteAddress());
+        if (!grant.principal().isAnonymous()) {
+            RequestScope.setUser(grant.principal().name());
+        }
+        return request.withGrant(grant);
     }
 
     /** The error envelope for {@code e}. */

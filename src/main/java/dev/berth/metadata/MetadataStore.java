@@ -238,6 +238,14 @@ public interface MetadataStore extends AutoCloseable {
     /** Storage used per repository and in total, each blob counted once in the total. */
     StorageUsage usage();
 
+    // ---- settings ----------------------------------------------------------------------------------------
+
+    /**
+     * The value of the registry-wide setting {@code name}; when it has none yet, {@code valueIfAbsent} is stored
+     * first. Several nodes asking at once all get the value of the one that stored first.
+     */
+    String setting(String name, String valueIfAbsent, Instant now);
+
     @Override
     void close();
 }

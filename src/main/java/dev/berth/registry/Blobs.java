@@ -9,10 +9,13 @@ import dev.berth.storage.StorageDriver;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Committed blobs as a repository sees them: a blob is served in a repository only if that repository links it
@@ -20,12 +23,15 @@ import java.util.Optional;
  */
 public final class Blobs {
 
+    private static final Logger LOG = Logger.getLogger(Blobs.class.getName());
+
     private final StorageDriver storage;
     private final MetadataStore metadata;
     private final boolean deleteEnabled;
     private final Clock clock;
     private final EventListener events;
     private final Duration confirmLinksAfter;
+    private final Duration redirectExpiry;
 
     /** How old a link must be before a HEAD or GET confirms it, unless configured. */
     public static final Duration DEFAULT_LINK_CONFIRMATION = Duration.ofHours(1);
@@ -47,12 +53,23 @@ public final class Blobs {
      */
     public Blobs(StorageDriver storage, MetadataStore metadata, boolean deleteEnabled, Clock clock,
                  EventListener events, Duration confirmLinksAfter) {
+        this(storage, metadata, deleteEnabled, clock, events, confirmLinksAfter, null);
+    }
+
+    /**
+     * @param redirectExpiry when not null, a blob GET may be answered with a redirect to a URL of the storage
+     *                       itself valid this long (a pre-signed S3 URL; distribution's {@code storage.redirect}),
+     *                       if the driver offers one
+     */
+    public Blobs(StorageDriver storage, MetadataStore metadata, boolean deleteEnabled, Clock clock,
+                 EventListener events, Duration confirmLinksAfter, Duration redirectExpiry) {
         this.storage = storage;
         this.metadata = metadata;
         this.deleteEnabled = deleteEnabled;
         this.clock = clock;
         this.events = events;
         this.confirmLinksAfter = confirmLinksAfter;
+        this.redirectExpiry = redirectExpiry;
     }
 
     /** Records that {@code repository} served the blob's content (a GET): a pull event. */
@@ -73,6 +90,23 @@ public final class Blobs {
     /** A local file with the blob's bytes when the storage keeps files (for zero-copy sending). */
     public Optional<Path> localFile(Digest digest) throws IOException {
         return storage.localFile(Layout.blobData(digest));
+    }
+
+    /**
+     * Where a client may fetch the blob's bytes directly (a pre-signed URL of the bucket), when redirects are on and
+     * the storage offers one; empty otherwise (the bytes are then served by Berth). A URL that cannot be made is
+     * logged and the bytes are served.
+     */
+    public Optional<URI> redirect(Digest digest) {
+        if (redirectExpiry == null) {
+            return Optional.empty();
+        }
+        try {
+            return storage.redirectUrl(Layout.blobData(digest), redirectExpiry);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot make a redirect URL for " + digest + "; serving the blob directly", e);
+            return Optional.empty();
+        }
     }
 
     /** Streams the blob's bytes from {@code offset}. */

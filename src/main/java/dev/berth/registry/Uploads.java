@@ -29,6 +29,9 @@ import java.util.logging.Logger;
  * ({@code hashstates/sha256/<offset>}, distribution's format), so a session continued after a restart (or on
  * another node) resumes hashing without re-reading. Without a saved state the data is re-read once.
  *
+ * <p>A session's {@code Location} carries its state signed with the secret all nodes share ({@link UploadLocations}),
+ * which the HTTP layer checks ({@link #checkState}) before any request on the session.
+ *
  * <p>A blob becomes visible by verify-then-move: the digest of the uploaded bytes is checked first, then the data
  * is moved atomically to the blob path, then the metadata links it. A mismatch leaves nothing visible.
  */
@@ -43,6 +46,7 @@ public final class Uploads {
     private final Supplier<String> ids;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
     private final EventListener events;
+    private final UploadLocations locations;
 
     public Uploads(StorageDriver storage, MetadataStore metadata, Clock clock, Supplier<String> ids) {
         this(storage, metadata, clock, ids, EventListener.NONE);
@@ -51,11 +55,21 @@ public final class Uploads {
     /** @param events told of every blob pushed (an upload finished) and mounted */
     public Uploads(StorageDriver storage, MetadataStore metadata, Clock clock, Supplier<String> ids,
                    EventListener events) {
+        this(storage, metadata, clock, ids, events, UploadLocations.random());
+    }
+
+    /**
+     * @param events    told of every blob pushed (an upload finished) and mounted
+     * @param locations signs the Locations of sessions with the secret every node shares, and checks them
+     */
+    public Uploads(StorageDriver storage, MetadataStore metadata, Clock clock, Supplier<String> ids,
+                   EventListener events, UploadLocations locations) {
         this.storage = storage;
         this.metadata = metadata;
         this.clock = clock;
         this.ids = ids;
         this.events = events;
+        this.locations = java.util.Objects.requireNonNull(locations, "locations");
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -226,7 +240,7 @@ public final class Uploads {
                 throw ErrorCode.BLOB_UPLOAD_OUT_OF_ORDER.exception("chunk starts at " + r.start()
                                 + " but the upload stands at " + session.size())
                         .withHeader("Range", rangeHeader(session.size()))
-                        .withHeader("Location", uploadLocation(session));
+                        .withHeader("Location", location(session));
             }
             if (contentLength >= 0 && contentLength != r.length()) {
                 throw ErrorCode.SIZE_INVALID.exception("Content-Range covers " + r.length()
@@ -371,7 +385,16 @@ public final class Uploads {
         return "0-" + Math.max(0, size - 1);
     }
 
-    public static String uploadLocation(UploadSession session) {
-        return dev.berth.api.Route.UPLOAD.path(session.repository().value(), session.id());
+    /** The session's {@code Location}: its path with its signed state (see {@link UploadLocations}). */
+    public String location(UploadSession session) {
+        return locations.location(session);
+    }
+
+    /**
+     * Checks the signed state a request on session {@code id} of {@code repository} carries (the values of its
+     * {@code _state} query parameter); BLOB_UPLOAD_UNKNOWN unless it verifies and names this session.
+     */
+    public void checkState(RepositoryName repository, String id, java.util.List<String> states) {
+        locations.verify(repository, id, states);
     }
 }

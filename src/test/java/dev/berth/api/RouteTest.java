@@ -167,8 +167,8 @@ class RouteTest {
 
     @ParameterizedTest
     @EnumSource(Route.class)
-    void everyRoute_hasATemplateUnderV2_aSummaryAndMethods(Route r) {
-        assertThat(r.template()).startsWith("/v2/");
+    void everyRoute_hasATemplateUnderV2_aSummaryAndMethods_butTheTokenServer(Route r) {
+        assertThat(r.template()).startsWith(r == Route.TOKEN ? "/auth/" : "/v2/");
         assertThat(r.summary()).isNotBlank();
         assertThat(r.methods()).isNotEmpty();
     }

@@ -121,12 +121,12 @@ class MainTest {
     @Test
     void serve_unknownKeys_exitTwo_listingThem(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("config.yml");
-        Files.writeString(file, "http:\n  adr: :1\nstorage:\n  s3:\n    bucket: b\n");
+        Files.writeString(file, "http:\n  adr: :1\nstorage:\n  azure:\n    accountname: b\n");
         Run r = run("serve", "-c", file.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("2 configuration errors")
                 .contains("  unknown configuration key: http.adr")
-                .contains("  not supported by Berth: storage.s3")
+                .contains("  not supported by Berth: storage.azure")
                 .doesNotContain("Exception").doesNotContain("\tat ");
     }
 
@@ -169,6 +169,15 @@ class MainTest {
     void serve_ipv6Host_isBracketedInTheUrl() {
         Run r = run(Map.of("BERTH_HTTP_ADDR", "[::1]:0"), fakeServer, "serve");
         assertThat(r.out()).isEqualTo("berth listening on http://[::1]:4321" + System.lineSeparator());
+    }
+
+    @Test
+    void serve_withTls_printsAnHttpsUrl(@TempDir Path dir) throws IOException {
+        Path cert = Files.writeString(dir.resolve("server.crt"), "read when the server starts");
+        Path key = Files.writeString(dir.resolve("server.key"), "read when the server starts");
+        Run r = run(Map.of("BERTH_HTTP_ADDR", "127.0.0.1:0", "BERTH_HTTP_TLS_CERTIFICATE", cert.toString(),
+                "BERTH_HTTP_TLS_KEY", key.toString()), fakeServer, "serve");
+        assertThat(r.out()).isEqualTo("berth listening on https://127.0.0.1:4321" + System.lineSeparator());
     }
 
     @Test

@@ -311,9 +311,10 @@ class ConfigLoaderTest {
             parse("""
                     http:
                       tls:
-                        certificate: /c.pem
+                        letsencrypt:
+                          email: a@example.com
                     auth:
-                      htpasswd:
+                      silly:
                         realm: r
                     storage:
                       maintenance:
@@ -325,7 +326,7 @@ class ConfigLoaderTest {
             assertThat(e.problems()).containsExactly(
                     "storage.maintenance.uploadpurging.enabled: only true is supported by Berth "
                             + "(idle uploads are always purged), got false",
-                    "not supported by Berth: http.tls, auth");
+                    "not supported by Berth: http.tls.letsencrypt, auth.silly");
         }
     }
 

@@ -133,7 +133,7 @@ class ConfigOperationsKeysTest {
                     - file: /path/to/checked/file
                       interval: 10s
                 """, Map.of());
-        assertThat(p).containsExactly("not supported by Berth: log.hooks, http.prefix, redis, storage.redirect, "
+        assertThat(p).containsExactly("not supported by Berth: log.hooks, http.prefix, redis, "
                 + "middleware, proxy, validation, health.file");
     }
 
@@ -324,7 +324,7 @@ class ConfigOperationsKeysTest {
         String text = Files.readString(doc);
         List<String> missing = new ArrayList<>();
         ConfigLoader.keys().forEach((path, env) -> {
-            if (path.equals("version") || path.equals("http.secret") || path.equals("http.net")
+            if (path.equals("version") || path.equals("http.net")
                     || path.startsWith("storage.cache.") || path.startsWith("storage.maintenance.uploadpurging.e")
                     || path.startsWith("storage.maintenance.uploadpurging.d")) {
                 return;     // distribution keys with one accepted value: documented in their own table

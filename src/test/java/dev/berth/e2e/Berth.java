@@ -56,12 +56,21 @@ final class Berth implements AutoCloseable {
     }
 
     static Berth start(Path dataDir) throws Exception {
+        return start(dataDir, 0, c -> c);
+    }
+
+    /**
+     * The same on {@code port} (0: a free one), with {@code customize} applied to the configuration last: a test
+     * adds authentication or TLS ({@link BerthConfig#withAuth}, {@link BerthConfig#withTls}) there.
+     */
+    static Berth start(Path dataDir, int port, java.util.function.UnaryOperator<BerthConfig> customize)
+            throws Exception {
         BerthConfig defaults = BerthConfig.defaults();
         BerthConfig.Http h = defaults.http();
-        BerthConfig config = defaults
-                .withHttp(new BerthConfig.Http("127.0.0.1", 0, h.idleTimeout(), h.maxManifestBytes()))
+        BerthConfig config = customize.apply(defaults
+                .withHttp(new BerthConfig.Http("127.0.0.1", port, h.idleTimeout(), h.maxManifestBytes()))
                 .withStorage(defaults.storage().withRootDirectory(dataDir.resolve("registry")).withDeleteEnabled(true))
-                .withDatabase(BerthConfig.Database.sqlite(dataDir.resolve("berth.db")));
+                .withDatabase(BerthConfig.Database.sqlite(dataDir.resolve("berth.db"))));
         Berth berth = new Berth(BerthServer.start(config));
         if (!ACCESS.isLoggable(Level.INFO)) {
             ACCESS.setLevel(Level.INFO);

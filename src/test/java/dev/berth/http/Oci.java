@@ -72,6 +72,13 @@ final class Oci {
         return location + (location.contains("?") ? "&" : "?") + name + "=" + value;
     }
 
+    /** The signed {@code _state} of an upload Location. */
+    static String uploadState(String location) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[?&]_state=([^&]+)").matcher(location);
+        assertThat(m.find()).as("_state in %s", location).isTrue();
+        return m.group(1);
+    }
+
     /** The upload id at the end of an upload Location. */
     static String uploadId(String location) {
         String path = location.contains("?") ? location.substring(0, location.indexOf('?')) : location;

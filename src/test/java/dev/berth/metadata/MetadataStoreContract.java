@@ -913,6 +913,40 @@ public abstract class MetadataStoreContract {
         assertThat(store.uploadsIdleSince(t(30), 10)).isEmpty();
     }
 
+    // ---- settings ----------------------------------------------------------------------------------------
+
+    @Test
+    void setting_storesTheFirstValueAndKeepsIt() {
+        assertThat(store.setting("upload_secret", "first", T0)).isEqualTo("first");
+        assertThat(store.setting("upload_secret", "second", t(1))).isEqualTo("first");
+        assertThat(store.setting("other", "x", t(2))).isEqualTo("x");
+    }
+
+    @Test
+    void setting_askedByManyAtOnce_allGetTheSameValue() throws Exception {
+        int threads = 8;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        var start = new java.util.concurrent.CountDownLatch(1);
+        try {
+            List<java.util.concurrent.Future<String>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                String mine = "value-" + i;
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return store.setting("raced", mine, T0);
+                }));
+            }
+            start.countDown();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (var f : answers) {
+                seen.add(f.get(1, java.util.concurrent.TimeUnit.MINUTES));
+            }
+            assertThat(seen).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ---- concurrency ---------------------------------------------------------------------------------------
 
     @Test

@@ -72,6 +72,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Router router;
     private final ExecutorService workers;
     private final ServerContext server;
+    /** Whether a file body may go out as a {@link DefaultFileRegion} (sendfile): plain HTTP/1 only, not TLS nor h2. */
+    private final boolean zeroCopy;
 
     // event-loop confined
     private ChannelHandlerContext ctx;
@@ -83,9 +85,32 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> backlog = new ArrayDeque<>();
 
     ConnectionHandler(Router router, ExecutorService workers, ServerContext server) {
+        this(router, workers, server, true);
+    }
+
+    /**
+     * @param zeroCopy whether file bodies may be sent with sendfile; false under TLS and for HTTP/2 streams, where
+     *                 they are read into buffers and written like a stream
+     */
+    ConnectionHandler(Router router, ExecutorService workers, ServerContext server, boolean zeroCopy) {
         this.router = router;
         this.workers = workers;
         this.server = server;
+        this.zeroCopy = zeroCopy;
+    }
+
+    /**
+     * Added to a connection that is already active (HTTP/1.1 chosen by ALPN after the TLS handshake): no
+     * {@code channelActive} follows, so reading starts here. Messages replayed by the negotiation handler may arrive
+     * before the scheduled read; they are handled as usual.
+     */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            this.client = clientAddress(ctx.channel().remoteAddress());
+            ctx.channel().eventLoop().execute(this::maybeRead);
+        }
     }
 
     @Override
@@ -186,8 +211,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof IOException)) {
-            LOG.log(Level.FINE, "connection error", cause);
+        if (cause instanceof IOException) {
+            LOG.log(Level.FINE, "connection error", cause);      // the client went away: routine
+        } else {
+            LOG.log(Level.WARNING, "connection closed after an unexpected error", cause);
         }
         ctx.close();
     }
@@ -354,6 +381,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 if (head) {
                     yield writeSimple(response.headLength(f.length()), version, keepAlive, true);
                 }
+                if (!zeroCopy) {
+                    try (FileChannel file = FileChannel.open(f.file(), StandardOpenOption.READ)) {
+                        long[] position = {f.offset()};
+                        yield writeChunks(response, version, keepAlive, f.length(), (buf, want) -> {
+                            int n = buf.writeBytes(file, position[0], want);
+                            if (n > 0) {
+                                position[0] += n;
+                            }
+                            return n;
+                        });
+                    }
+                }
                 FileChannel file = FileChannel.open(f.file(), StandardOpenOption.READ);
                 HttpResponse start = startLine(response, version, keepAlive, f.length());
                 ctx.write(start);
@@ -376,7 +415,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         };
     }
 
+    /** Fills a buffer with up to {@code want} bytes of a body; -1 at its end. */
+    private interface Chunks {
+        int read(ByteBuf buf, int want) throws IOException;
+    }
+
     private long writeStream(Response response, HttpVersion version, boolean keepAlive, InputStream in, long length)
+            throws IOException {
+        return writeChunks(response, version, keepAlive, length, (buf, want) -> buf.writeBytes(in, want));
+    }
+
+    private long writeChunks(Response response, HttpVersion version, boolean keepAlive, long length, Chunks in)
             throws IOException {
         ctx.write(startLine(response, version, keepAlive, length));
         long remaining = length;
@@ -385,7 +434,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ByteBuf buf = ctx.alloc().buffer(want);
             int n;
             try {
-                n = buf.writeBytes(in, want);
+                n = in.read(buf, want);
             } catch (IOException | RuntimeException e) {
                 buf.release();
                 throw e;

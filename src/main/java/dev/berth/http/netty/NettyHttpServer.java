@@ -25,7 +25,13 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import io.netty.handler.ssl.SslContext;
+
 import java.net.InetSocketAddress;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,8 +40,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The HTTP/1.1 server: Netty (epoll where available) parses and writes HTTP; every request runs on its own virtual
- * thread through the {@link Router}. Reads are driven by demand ({@code autoRead} off).
+ * The HTTP server: Netty (epoll where available) parses and writes HTTP; every request runs on its own virtual
+ * thread through the {@link Router}. Reads are driven by demand ({@code autoRead} off). With {@link Tls} it speaks
+ * only HTTPS: HTTP/2 or HTTP/1.1 as ALPN decides ({@link TlsPipeline}); without, plain HTTP/1.1.
  */
 public final class NettyHttpServer implements AutoCloseable {
 
@@ -56,17 +63,55 @@ public final class NettyHttpServer implements AutoCloseable {
      * @param accessLog    whether each request gets a line on the {@code berth.access} logger
      * @param metrics      where request metrics go
      * @param tracer       where spans go ({@link Tracer#OFF}: none)
+     * @param tls          HTTPS on the listener; null for plain HTTP
      */
-    public record Options(Duration drainTimeout, boolean accessLog, Metrics metrics, Tracer tracer) {
+    public record Options(Duration drainTimeout, boolean accessLog, Metrics metrics, Tracer tracer, Tls tls) {
         public Options {
             Objects.requireNonNull(drainTimeout, "drainTimeout");
             Objects.requireNonNull(metrics, "metrics");
             Objects.requireNonNull(tracer, "tracer");
         }
 
+        /** Plain HTTP. */
+        public Options(Duration drainTimeout, boolean accessLog, Metrics metrics, Tracer tracer) {
+            this(drainTimeout, accessLog, metrics, tracer, null);
+        }
+
+        /** These options with HTTPS ({@code null}: plain HTTP). */
+        public Options withTls(Tls newTls) {
+            return new Options(drainTimeout, accessLog, metrics, tracer, newTls);
+        }
+
         /** 10 seconds to drain, access log on, metrics kept in a registry of its own, no tracing. */
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), true, new Metrics(), Tracer.OFF);
+        }
+    }
+
+    /**
+     * HTTPS for the listener.
+     *
+     * @param key       the server's private key
+     * @param chain     its certificate, then any intermediates
+     * @param clientCas when not empty, clients must present a certificate issued by one of these (mutual TLS)
+     * @param tls13Only refuse TLS 1.2 (the default minimum)
+     * @param http2     offer HTTP/2 ({@code h2}) by ALPN beside HTTP/1.1
+     */
+    public record Tls(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> clientCas, boolean tls13Only,
+                      boolean http2) {
+        public Tls {
+            Objects.requireNonNull(key, "key");
+            chain = List.copyOf(chain);
+            if (chain.isEmpty()) {
+                throw new IllegalArgumentException("a TLS certificate is needed");
+            }
+            clientCas = List.copyOf(clientCas);
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[" + chain.get(0).getSubjectX500Principal() + ", clientCas=" + clientCas.size()
+                    + ", tls13Only=" + tls13Only + ", http2=" + http2 + "]";
         }
     }
 
@@ -76,6 +121,13 @@ public final class NettyHttpServer implements AutoCloseable {
 
     public NettyHttpServer(String host, int port, Duration idleTimeout, Router router, Options options)
             throws InterruptedException {
+        SslContext ssl;
+        try {
+            ssl = options.tls() == null ? null : TlsPipeline.context(options.tls());
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("TLS cannot be set up with this certificate and key: " + e.getMessage(),
+                    e);
+        }
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class
@@ -104,14 +156,20 @@ public final class NettyHttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
+                        if (ssl != null) {
+                            TlsPipeline.init(ch, ssl, decoderConfig, router, requests, serverContext);
+                            return;
+                        }
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
                                 .addLast("http", new HttpServerCodec(decoderConfig))
                                 .addLast("registry", new ConnectionHandler(router, requests, serverContext));
                     }
                 });
         this.serverChannel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
-        LOG.info("HTTP transport: " + (epoll ? "epoll" : "nio") + ", listening on " + serverChannel.localAddress());
+        LOG.info("HTTP transport: " + (epoll ? "epoll" : "nio") + ", listening on " + serverChannel.localAddress()
+                + (ssl == null ? " (plain HTTP)" : " (HTTPS, " + (options.tls().http2() ? "HTTP/2 and HTTP/1.1" : "HTTP/1.1")
+                + (options.tls().clientCas().isEmpty() ? "" : ", client certificates required") + ")"));
     }
 
     public int port() {

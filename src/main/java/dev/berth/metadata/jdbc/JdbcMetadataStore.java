@@ -644,6 +644,10 @@ public final class JdbcMetadataStore implements MetadataStore {
     static final String LEASE_RELEASE = "UPDATE gc_leases SET expires_at = 0 WHERE name = ? AND holder = ?";
     static final String LEASE = "SELECT name, holder, acquired_at, expires_at FROM gc_leases WHERE name = ?";
 
+    static final String SETTING_INSERT = "INSERT INTO settings (name, value, created_at) VALUES (?, ?, ?)"
+            + " ON CONFLICT (name) DO NOTHING";
+    static final String SETTING = "SELECT value FROM settings WHERE name = ?";
+
     static final String CLEAR_REVIEW = "DELETE FROM gc_review WHERE kind = ?";
     static final String MARK_TAG = "INSERT INTO gc_review (kind, repository_id, item, round, size, tag_digest,"
             + " tag_updated_at) VALUES ('t', " + REPOSITORY_ID + ", ?, 0, 0, ?, ?)"
@@ -1043,6 +1047,20 @@ public final class JdbcMetadataStore implements MetadataStore {
                                 Instant.ofEpochMilli(rs.getLong(3))));
                     }
                     return out;
+                }
+            }
+        });
+    }
+
+    @Override
+    public String setting(String name, String valueIfAbsent, Instant now) {
+        return write("setting", c -> {
+            update(c, SETTING_INSERT, name, valueIfAbsent, now.toEpochMilli());
+            try (PreparedStatement ps = c.prepareStatement(SETTING)) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
                 }
             }
         });

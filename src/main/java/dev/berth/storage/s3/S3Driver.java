@@ -225,6 +225,7 @@ public final class S3Driver implements StorageDriver {
     public Optional<FileInfo> stat(String path) throws IOException {
         StoragePath.check(path);
         if (path.equals("/")) {
+            verify(); // the root is there while the bucket is usable: readiness and health checks rely on it
             return Optional.of(new FileInfo(path, 0, Instant.EPOCH, true));
         }
         String key = key(path);

@@ -218,6 +218,18 @@ class S3DriverTest extends StorageDriverContract {
                 .hasMessageContaining("no-such-bucket");
     }
 
+    @Test
+    void statOfTheRoot_failsWhileTheBucketIsNotUsable() throws Exception {
+        S3Driver missing = new S3Driver(S3Settings.builder("no-such-bucket", "us-east-1")
+                .endpoint(proxy.endpoint()).pathStyle(true).credentials(S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY)
+                .spoolDirectory(temp.resolve("spool-missing")).build());
+        extraDrivers.add(missing);
+
+        // readiness and distribution's health check stat the root: it must reach the bucket, not just say "a directory"
+        assertThatThrownBy(() -> missing.stat("/")).isInstanceOf(IOException.class)
+                .hasMessageContaining("no-such-bucket");
+    }
+
     // --- writers: multipart uploads across writers ---------------------------------------------------------
 
     @Test

@@ -19,10 +19,10 @@ import java.util.concurrent.TimeUnit;
  * {@code <build dir>/s3proxy/s3proxy.jar}) run as its own process on 127.0.0.1, storing buckets as directories under
  * {@link #baseDirectory()}, with AWS signatures checked against {@link #ACCESS_KEY}/{@link #SECRET_KEY}.
  */
-final class S3Proxy implements AutoCloseable {
+public final class S3Proxy implements AutoCloseable {
 
-    static final String ACCESS_KEY = "berth-test";
-    static final String SECRET_KEY = "berth-test-secret";
+    public static final String ACCESS_KEY = "berth-test";
+    public static final String SECRET_KEY = "berth-test-secret";
 
     private final Process process;
     private final URI endpoint;
@@ -37,7 +37,7 @@ final class S3Proxy implements AutoCloseable {
     }
 
     /** Starts s3proxy with its data under {@code directory}, and waits until it answers HTTP. */
-    static S3Proxy start(Path directory) throws IOException, InterruptedException {
+    public static S3Proxy start(Path directory) throws IOException, InterruptedException {
         Path jar = jar();
         Path data = Files.createDirectories(directory.resolve("data"));
         IOException last = null;
@@ -74,12 +74,12 @@ final class S3Proxy implements AutoCloseable {
         throw last;
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return endpoint;
     }
 
     /** The directory holding one subdirectory per bucket, and in it one file per object (at its key). */
-    Path baseDirectory() {
+    public Path baseDirectory() {
         return baseDirectory;
     }
 
