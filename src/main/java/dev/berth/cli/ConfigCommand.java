@@ -84,17 +84,7 @@ final class ConfigCommand implements Callable<Integer> {
             try {
                 cfg = ConfigLoader.load(source, env);
             } catch (ConfigException e) {
-                String where = source == null ? "" : " (" + source + ")";
-                List<String> problems = e.problems();
-                if (problems.size() == 1) {
-                    err.println("berth: configuration error" + where + ": " + problems.get(0));
-                } else {
-                    err.println("berth: " + problems.size() + " configuration errors" + where + ":");
-                    for (String p : problems) {
-                        err.println("  " + p);
-                    }
-                }
-                err.flush();
+                Main.printConfigProblems(err, null, source, e.problems());
                 return Main.EXIT_CONFIG;
             }
             List<String> overrides = ConfigLoader.appliedOverrides(env);

@@ -1,5 +1,11 @@
 package dev.berth.cli;
 
+import java.util.List;
+
+import java.nio.file.Path;
+
+import java.io.PrintWriter;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,5 +87,23 @@ public final class Main implements Callable<Integer> {
         public String[] getVersion() {
             return new String[] {"berth " + version()};
         }
+    }
+
+    /**
+     * Prints configuration problems the one way every command does: {@code berth[ <command>]: configuration
+     * error (<file>): <problem>}, or a count followed by one indented line per problem.
+     */
+    static void printConfigProblems(PrintWriter err, String command, Path source, List<String> problems) {
+        String who = command == null ? "berth" : "berth " + command;
+        String where = source == null ? "" : " (" + source + ")";
+        if (problems.size() == 1) {
+            err.println(who + ": configuration error" + where + ": " + problems.get(0));
+        } else {
+            err.println(who + ": " + problems.size() + " configuration errors" + where + ":");
+            for (String p : problems) {
+                err.println("  " + p);
+            }
+        }
+        err.flush();
     }
 }

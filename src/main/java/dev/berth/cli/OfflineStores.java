@@ -9,7 +9,6 @@ import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -44,15 +43,7 @@ final class OfflineStores implements AutoCloseable {
         try {
             return ConfigLoader.load(file, env);
         } catch (ConfigLoader.ConfigException e) {
-            String where = file == null ? "" : " (" + file + ")";
-            List<String> problems = e.problems();
-            if (problems.size() == 1) {
-                err.println("berth " + command + ": configuration error" + where + ": " + problems.get(0));
-            } else {
-                err.println("berth " + command + ": " + problems.size() + " configuration errors" + where + ":");
-                problems.forEach(p -> err.println("  " + p));
-            }
-            err.flush();
+            Main.printConfigProblems(err, command, file, e.problems());
             return null;
         }
     }

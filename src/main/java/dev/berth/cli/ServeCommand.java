@@ -171,17 +171,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private void reportConfigProblems(PrintWriter err, ConfigException e) {
-        String where = config == null ? "" : " (" + config + ")";
-        List<String> problems = e.problems();
-        if (problems.size() == 1) {
-            err.println("berth: configuration error" + where + ": " + problems.get(0));
-        } else {
-            err.println("berth: " + problems.size() + " configuration errors" + where + ":");
-            for (String p : problems) {
-                err.println("  " + p);
-            }
-        }
-        err.flush();
+        Main.printConfigProblems(err, null, config, e.problems());
     }
 
     private String appliedOverrides() {
