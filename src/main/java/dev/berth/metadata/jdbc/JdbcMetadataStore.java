@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -207,12 +208,7 @@ public final class JdbcMetadataStore implements MetadataStore {
             sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
             config.setDataSourceProperties(sqlite.toProperties());
         }
-        HikariDataSource pool;
-        try {
-            pool = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            throw new MetadataException("cannot connect to the metadata database: " + e.getMessage(), e);
-        }
+        HikariDataSource pool = connect(config, dialect);
         try {
             Migrations.migrate(pool, dialect);
         } catch (RuntimeException e) {
@@ -220,6 +216,31 @@ public final class JdbcMetadataStore implements MetadataStore {
             throw e;
         }
         return new JdbcMetadataStore(pool, dialect);
+    }
+
+    /**
+     * Opens the pool. Several processes opening one fresh SQLite file at the same moment can meet SQLITE_BUSY while
+     * the first of them switches the file to WAL (that step does not wait on the busy timeout): such an open is
+     * tried again for up to the busy timeout.
+     */
+    private static HikariDataSource connect(HikariConfig config, Dialect dialect) {
+        long deadline = System.nanoTime() + SQLITE_BUSY_TIMEOUT_MILLIS * 1_000_000L;
+        while (true) {
+            try {
+                return new HikariDataSource(config);
+            } catch (RuntimeException e) {
+                boolean busy = dialect == Dialect.SQLITE && String.valueOf(e.getMessage()).contains("SQLITE_BUSY");
+                if (!busy || System.nanoTime() > deadline) {
+                    throw new MetadataException("cannot connect to the metadata database: " + e.getMessage(), e);
+                }
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextInt(20, 100));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new MetadataException("interrupted while connecting to the metadata database", ie);
+                }
+            }
+        }
     }
 
     /** The database file named by a {@code jdbc:sqlite:} URL; empty for in-memory and resource databases. */

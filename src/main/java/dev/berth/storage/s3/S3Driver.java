@@ -426,7 +426,27 @@ public final class S3Driver implements StorageDriver {
         return true;
     }
 
-    void materialize(String key, PendingState state) throws IOException {
+    void materialize(String key, PendingState given) throws IOException {
+        // Readers on this node that meet the same pending object complete it once, one after the other; the
+        // state is read again under the lock because the one before may have completed it already.
+        synchronized (MATERIALIZE_LOCKS[Math.floorMod(key.hashCode(), MATERIALIZE_LOCKS.length)]) {
+            Stored<PendingState> current = readState(key);
+            if (current == null) {
+                return;
+            }
+            materializeLocked(key, current.value());
+        }
+    }
+
+    private static final Object[] MATERIALIZE_LOCKS = new Object[64];
+
+    static {
+        for (int i = 0; i < MATERIALIZE_LOCKS.length; i++) {
+            MATERIALIZE_LOCKS[i] = new Object();
+        }
+    }
+
+    private void materializeLocked(String key, PendingState state) throws IOException {
         List<PendingState.Part> parts = new ArrayList<>(state.parts());
         try {
             if (state.tailKey() != null) {
@@ -439,10 +459,11 @@ public final class S3Driver implements StorageDriver {
             }
             complete(key, state.uploadId(), parts);
         } catch (SdkException e) {
-            if (!isNotFound(e) || head(key, key) == null) {
+            if (head(key, key) == null) {
                 throw failure("complete the upload of", key, e);
             }
-            // NoSuchUpload, and the object is there: someone else completed it first
+            // NoSuchUpload or InvalidPart, and the object is there: another node completed it first (completion
+            // is atomic, so an object at the key is the whole object)
         }
         deleteKeys(state.tailKey() == null ? List.of(key + STATE_SUFFIX)
                 : List.of(key + STATE_SUFFIX, state.tailKey()), key);
