@@ -59,7 +59,12 @@ public final class Manifests {
         this.deleteEnabled = deleteEnabled;
         this.maxBytes = maxBytes;
         this.events = events;
+        this.cache = new ContentCache(CACHE_BYTES);
     }
+
+    /** Manifest bytes kept in memory by digest (the hot path of every pull starts with a manifest GET). */
+    static final long CACHE_BYTES = 16L * 1024 * 1024;
+    private final ContentCache cache;
 
     /** A manifest with its bytes. */
     public record Stored(ManifestEntry entry, byte[] bytes) {
@@ -88,7 +93,12 @@ public final class Manifests {
     public Stored get(RepositoryName repository, Reference reference) throws IOException {
         ManifestEntry entry = stat(repository, reference);
         try {
-            Stored stored = new Stored(entry, storage.getContent(Layout.blobData(entry.digest())));
+            byte[] bytes = cache.get(entry.digest());
+            if (bytes == null) {
+                bytes = storage.getContent(Layout.blobData(entry.digest()));
+                cache.put(entry.digest(), bytes);
+            }
+            Stored stored = new Stored(entry, bytes);
             EventListener.publish(events, new RegistryEvent(RegistryEvent.Action.PULL, RegistryEvent.Subject.MANIFEST,
                     repository, entry.digest(), entry.mediaType(), entry.size(),
                     reference instanceof Tag t ? t.value() : null, null, List.of(), clock.instant()));
