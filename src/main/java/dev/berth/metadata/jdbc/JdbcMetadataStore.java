@@ -1113,8 +1113,30 @@ public final class JdbcMetadataStore implements MetadataStore {
     // ---- plumbing ----------------------------------------------------------------------------------------
 
     @FunctionalInterface
-    private interface Work<T> {
+    interface Work<T> {
         T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on {@code c} as one transaction: committed when it returns, rolled back when it throws, and
+     * the connection back in auto-commit mode either way.
+     */
+    static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
     }
 
     /** Runs a read on a pooled connection in auto-commit mode; reads never wait for the write lock. */
@@ -1136,21 +1158,7 @@ public final class JdbcMetadataStore implements MetadataStore {
             writeLock.lock();
         }
         try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException r) {
-                    e.addSuppressed(r);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            return inTransaction(c, work);
         } catch (SQLException e) {
             throw failure(operation, e);
         } finally {

@@ -60,38 +60,30 @@ final class Migrations {
     static List<Integer> migrate(DataSource dataSource, JdbcMetadataStore.Dialect dialect) {
         List<Integer> applied = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                while (true) {
-                    Migration next = inLockedTransaction(c, dialect);
+            while (true) {      // one transaction per version, each under the migration lock
+                Migration applying = JdbcMetadataStore.inTransaction(c, tx -> {
+                    Migration next = inLockedTransaction(tx, dialect);
                     if (next == null) {
-                        c.commit();
-                        return applied;
+                        return null;
                     }
-                    try (Statement s = c.createStatement()) {
+                    try (Statement st = tx.createStatement()) {
                         for (String sql : statements(next, dialect)) {
-                            s.execute(sql);
+                            st.execute(sql);
                         }
                     }
-                    try (PreparedStatement ps = c.prepareStatement(
+                    try (PreparedStatement ps = tx.prepareStatement(
                             "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
                         ps.setInt(1, next.version());
                         ps.setString(2, next.description());
                         ps.setLong(3, System.currentTimeMillis());
                         ps.executeUpdate();
                     }
-                    c.commit();
-                    applied.add(next.version());
+                    return next;
+                });
+                if (applying == null) {
+                    return applied;
                 }
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException r) {
-                    e.addSuppressed(r);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+                applied.add(applying.version());
             }
         } catch (SQLException e) {
             throw new MetadataException("schema migration failed after applying " + applied + ": " + e.getMessage(),
