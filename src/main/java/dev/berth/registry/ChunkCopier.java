@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -40,7 +41,121 @@ final class ChunkCopier {
         if (expectedLength >= 0 && expectedLength <= SMALL) {
             return copySmall(in, (int) expectedLength, maxBytes, digest, out);
         }
+        if (in instanceof BodyPieces pieces) {
+            return copyPieces(pieces, maxBytes, digest, out);
+        }
         return copyPipelined(in, maxBytes, digest, out);
+    }
+
+    /** Network buffers handed to the writer at most at once (one gathering write). */
+    private static final int GATHER = 64;
+    /** Hashing copies direct buffers through this much array, small enough to stay in the core's cache. */
+    private static final int SCRATCH = 32 * 1024;
+    private static final BodyPieces.Piece NO_MORE = new BodyPieces.Piece() {
+        @Override
+        public ByteBuffer data() {
+            return ByteBuffer.allocate(0);
+        }
+
+        @Override
+        public void release() {
+        }
+    };
+
+    /**
+     * The body's own buffers, hashed on the calling thread and then written and released by a writer thread, with
+     * no copy in user space but the hash's cache-sized scratch. Whatever is waiting for the writer still counts
+     * against the body's read-ahead limit, so memory stays bounded by that limit.
+     */
+    private static long copyPieces(BodyPieces body, long maxBytes, ResumableDigest digest, StorageWriter out)
+            throws IOException {
+        BlockingQueue<BodyPieces.Piece> toWrite = new ArrayBlockingQueue<>(GATHER * 2);
+        IOException[] writeFailure = new IOException[1];   // written by the writer, read after a hand-off
+        Thread writer = Thread.ofVirtual().name("blob-writer").start(() -> {
+            BodyPieces.Piece[] batch = new BodyPieces.Piece[GATHER];
+            ByteBuffer[] buffers = new ByteBuffer[GATHER];
+            ArrayList<BodyPieces.Piece> drained = new ArrayList<>(GATHER);
+            boolean end = false;
+            try {
+                while (!end) {
+                    drained.add(toWrite.take());
+                    toWrite.drainTo(drained, GATHER - 1);
+                    int n = 0;
+                    for (BodyPieces.Piece p : drained) {
+                        if (p == NO_MORE) {
+                            end = true;
+                        } else {
+                            batch[n] = p;
+                            buffers[n] = p.data();
+                            n++;
+                        }
+                    }
+                    drained.clear();
+                    try {
+                        if (n > 0 && writeFailure[0] == null) {
+                            out.write(buffers, 0, n);
+                        }
+                    } catch (Throwable e) {
+                        // Anything, an Error included, must reach the reader, or it would wait forever.
+                        writeFailure[0] = e instanceof IOException io ? io : new IOException(e);
+                    } finally {
+                        for (int i = 0; i < n; i++) {
+                            batch[i].release();
+                            batch[i] = null;
+                            buffers[i] = null;
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        byte[] scratch = new byte[SCRATCH];
+        long total = 0;
+        boolean ended = false;
+        BodyPieces.Piece piece = null;
+        try {
+            while ((piece = body.next()) != null) {
+                ByteBuffer data = piece.data();
+                total += data.remaining();
+                if (total > maxBytes) {
+                    throw new TooLargeException(maxBytes);
+                }
+                digest.update(data.duplicate(), scratch);
+                if (writeFailure[0] != null) {
+                    throw writeFailure[0];
+                }
+                toWrite.put(piece);
+                piece = null;
+            }
+            toWrite.put(NO_MORE);
+            ended = true;
+            writer.join();
+            if (writeFailure[0] != null) {
+                throw writeFailure[0];
+            }
+            return total;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while storing a blob");
+        } finally {
+            if (piece != null) {
+                piece.release();
+            }
+            if (!ended) {
+                writer.interrupt();
+                try {
+                    writer.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                // what the writer did not get to goes back to the network layer's pool
+                BodyPieces.Piece left;
+                while ((left = toWrite.poll()) != null) {
+                    left.release();
+                }
+            }
+        }
     }
 
     private static long copySmall(InputStream in, int expected, long maxBytes, ResumableDigest digest,

@@ -85,15 +85,22 @@ public final class ResumableDigest {
     }
 
     public void update(ByteBuffer buffer) {
+        update(buffer, buffer.hasArray() ? null : new byte[Math.min(buffer.remaining(), 64 * 1024)]);
+    }
+
+    /**
+     * Hashes the buffer's remaining bytes and moves its position to its limit. A direct buffer is copied through
+     * {@code scratch} a piece at a time (the intrinsic hashes arrays only); a small scratch stays in the CPU's cache.
+     */
+    public void update(ByteBuffer buffer, byte[] scratch) {
         if (buffer.hasArray()) {
             update(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
             buffer.position(buffer.limit());
         } else {
-            byte[] tmp = new byte[Math.min(buffer.remaining(), 64 * 1024)];
             while (buffer.hasRemaining()) {
-                int n = Math.min(tmp.length, buffer.remaining());
-                buffer.get(tmp, 0, n);
-                update(tmp, 0, n);
+                int n = Math.min(scratch.length, buffer.remaining());
+                buffer.get(scratch, 0, n);
+                update(scratch, 0, n);
             }
         }
     }
@@ -159,7 +166,9 @@ public final class ResumableDigest {
                         MethodHandles.privateLookupIn(sha512, lookup).findConstructor(sha512,
                                 MethodType.methodType(void.class)),
                         baseLookup.findVirtual(base, "engineUpdate",
-                                MethodType.methodType(void.class, byte[].class, int.class, int.class)),
+                                        MethodType.methodType(void.class, byte[].class, int.class, int.class))
+                                .asType(MethodType.methodType(void.class, Object.class, byte[].class, int.class,
+                                        int.class)),
                         baseLookup.findVirtual(base, "engineDigest", MethodType.methodType(byte[].class)),
                         baseLookup.findVirtual(base, "implCompress",
                                 MethodType.methodType(void.class, byte[].class, int.class)),
@@ -205,7 +214,8 @@ public final class ResumableDigest {
 
         void update(Object spi, byte[] b, int off, int len) {
             try {
-                update.invoke(spi, b, off, len);
+                // invokeExact on the handle's own type: no per-call type adaptation on the hot path
+                update.invokeExact(spi, b, off, len);
             } catch (Throwable e) {
                 throw new IllegalStateException(e);
             }

@@ -13,6 +13,14 @@ public interface StorageWriter extends Closeable {
     /** Writes all remaining bytes of {@code src}. */
     void write(ByteBuffer src) throws IOException;
 
+    /** Writes all remaining bytes of {@code srcs[offset..offset+length)}, in order (a gathering write where the
+     * driver has one). */
+    default void write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        for (int i = offset; i < offset + length; i++) {
+            write(srcs[i]);
+        }
+    }
+
     /** The object's size so far, including what was there before the writer's offset. */
     long size();
 

@@ -208,6 +208,76 @@ class ChunkCopierTest {
         assertNoWriterThreadIsLeft(writer);
     }
 
+    // ---- bodies handed out as the network's own buffers (BodyPieces) -----------------------------------------
+
+    static Stream<Arguments> pieceSizes() {
+        return IntStream.of(0, 1, 64 * KIB + 1, MIB, 5 * MIB + 7).boxed().flatMap(size -> Stream.of(
+                Arguments.of(size, true), Arguments.of(size, false)));
+    }
+
+    @ParameterizedTest(name = "{0} bytes in pieces, length known: {1}")
+    @MethodSource("pieceSizes")
+    void copyPieces_writesIdenticalBytes_hashesThem_andReleasesEveryPiece(int size, boolean lengthKnown)
+            throws Exception {
+        byte[] data = random(size, size + 100);
+        PieceStream body = new PieceStream(data, size, null);
+        ResumableDigest digest = ResumableDigest.create(Digest.Algorithm.SHA256);
+
+        long copied;
+        try (StorageWriter writer = driver.writer(PATH, 0)) {
+            copied = assertTimeoutPreemptively(NO_HANG,
+                    () -> ChunkCopier.copy(body, lengthKnown ? size : -1, Long.MAX_VALUE, digest, writer));
+            writer.commit();
+        }
+
+        assertThat(copied).isEqualTo(size);
+        assertThat(driver.getContent(PATH)).isEqualTo(data);
+        assertThat(digest.digest()).isEqualTo(Digest.sha256(data));
+        assertThat(body.outstanding.get()).as("pieces taken and not released").isZero();
+        if (size > 64 * KIB || !lengthKnown && size > 0) {
+            assertThat(body.taken.get()).as("the body was taken as pieces, not read as a stream").isPositive();
+        }
+    }
+
+    @ParameterizedTest(name = "writer fails after {0} bytes")
+    @ValueSource(longs = {0, 1, MIB, 4 * MIB})
+    void copyPieces_writerFails_propagatesItsIOException_andReleasesEveryPiece(long failAt) throws Exception {
+        IOException failure = new IOException("No space left on device");
+        RecordingWriter writer = new RecordingWriter(driver.writer(PATH, 0), failAt, failure);
+        PieceStream body = new PieceStream(random(5 * MIB + 7, 21), 21, null);
+
+        assertTimeoutPreemptively(NO_HANG, () -> assertThatThrownBy(() -> ChunkCopier.copy(body, -1,
+                Long.MAX_VALUE, ResumableDigest.create(Digest.Algorithm.SHA256), writer)).isSameAs(failure));
+
+        assertNoWriterThreadIsLeft(writer);
+        assertThat(body.outstanding.get()).as("pieces taken and not released").isZero();
+    }
+
+    @ParameterizedTest(name = "body fails after {0} bytes")
+    @ValueSource(ints = {0, 1000, MIB + 1, 3 * MIB})
+    void copyPieces_bodyFailsMidway_propagatesTheIOException_andReleasesEveryPiece(int failAt) throws Exception {
+        IOException failure = new IOException("connection reset by peer");
+        RecordingWriter writer = new RecordingWriter(driver.writer(PATH, 0), Long.MAX_VALUE, null);
+        PieceStream body = new PieceStream(random(failAt, 22), 22, failure);
+
+        assertTimeoutPreemptively(NO_HANG, () -> assertThatThrownBy(() -> ChunkCopier.copy(body, -1,
+                Long.MAX_VALUE, ResumableDigest.create(Digest.Algorithm.SHA256), writer)).isSameAs(failure));
+
+        assertNoWriterThreadIsLeft(writer);
+        assertThat(body.outstanding.get()).as("pieces taken and not released").isZero();
+    }
+
+    @Test
+    void copyPieces_bodyLongerThanMax_isRefused_andReleasesEveryPiece() throws Exception {
+        PieceStream body = new PieceStream(random(3 * MIB, 23), 23, null);
+        try (StorageWriter w = driver.writer(PATH, 0)) {
+            assertTimeoutPreemptively(NO_HANG, () -> assertThatThrownBy(() -> ChunkCopier.copy(body, -1,
+                    2 * MIB, ResumableDigest.create(Digest.Algorithm.SHA256), w))
+                    .isInstanceOf(ChunkCopier.TooLargeException.class));
+        }
+        assertThat(body.outstanding.get()).as("pieces taken and not released").isZero();
+    }
+
     private static void assertNoWriterThreadIsLeft(RecordingWriter writer) throws InterruptedException {
         Thread t = writer.thread.get();
         if (t != null && t != Thread.currentThread()) {
@@ -250,6 +320,74 @@ class ChunkCopierTest {
             System.arraycopy(data, pos, b, off, n);
             pos += n;
             return n;
+        }
+    }
+
+    /**
+     * A body that hands out direct-buffer pieces of random sizes (up to 300 KiB, as the network layer does) and
+     * counts the pieces taken and not yet released; with a failure, throws it instead of reporting the end.
+     */
+    private static final class PieceStream extends InputStream implements BodyPieces {
+        private final byte[] data;
+        private final SplittableRandom random;
+        private final IOException failure;
+        private int pos;
+        final AtomicLong outstanding = new AtomicLong();
+        final AtomicLong taken = new AtomicLong();
+
+        PieceStream(byte[] data, long seed, IOException failure) {
+            this.data = data;
+            this.random = new SplittableRandom(seed);
+            this.failure = failure;
+        }
+
+        @Override
+        public int read() throws IOException {
+            throw new AssertionError("a body with pieces is not read byte by byte");
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (pos >= data.length) {
+                if (failure != null) {
+                    throw failure;
+                }
+                return -1;
+            }
+            int n = Math.min(len, data.length - pos);
+            System.arraycopy(data, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public Piece next() throws IOException {
+            if (pos >= data.length) {
+                if (failure != null) {
+                    throw failure;
+                }
+                return null;
+            }
+            int n = Math.min(data.length - pos, 1 + random.nextInt(300 * KIB));
+            ByteBuffer buf = ByteBuffer.allocateDirect(n).put(data, pos, n).flip();
+            pos += n;
+            taken.incrementAndGet();
+            outstanding.incrementAndGet();
+            return new Piece() {
+                private boolean released;
+
+                @Override
+                public ByteBuffer data() {
+                    return buf;
+                }
+
+                @Override
+                public synchronized void release() {
+                    assertThat(released).as("a piece is released once").isFalse();
+                    released = true;
+                    outstanding.decrementAndGet();
+                }
+            };
         }
     }
 

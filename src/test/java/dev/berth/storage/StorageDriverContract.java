@@ -283,6 +283,35 @@ public abstract class StorageDriverContract {
     }
 
     @Test
+    void writer_gatheringWrite_writesTheGivenRangeOfBuffersInOrder() throws IOException {
+        ByteBuffer big = ByteBuffer.allocateDirect(2 * MIB + 3);
+        for (int i = 0; i < big.capacity(); i++) {
+            big.put((byte) ('a' + i % 26));
+        }
+        big.flip();
+        ByteBuffer[] srcs = {buffer("not this "), buffer("one "), ByteBuffer.allocateDirect(0), big.duplicate(),
+                buffer(" two"), buffer(" nor this")};
+
+        try (StorageWriter writer = driver.writer("/w", 0)) {
+            writer.write(buffer("<"));
+            writer.write(srcs, 1, 4);
+
+            assertThat(writer.size()).isEqualTo(1 + 4 + big.remaining() + 4);
+            assertThat(srcs[0].position()).isZero();
+            assertThat(srcs[3].hasRemaining()).isFalse();
+            assertThat(srcs[5].position()).isZero();
+            writer.commit();
+        }
+
+        byte[] expected = new byte[1 + 4 + big.remaining() + 4];
+        ByteBuffer e = ByteBuffer.wrap(expected).put(bytes("<one ")).put(big.duplicate()).put(bytes(" two"));
+        assertThat(e.hasRemaining()).isFalse();
+        try (var in = driver.reader("/w", 0)) {
+            assertThat(in.readAllBytes()).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void writer_heapAndDirectBuffers_bothWritten() throws IOException {
         ByteBuffer direct = ByteBuffer.allocateDirect(6);
         direct.put(bytes("direct")).flip();

@@ -1,10 +1,12 @@
 package dev.berth.http.netty;
 
+import dev.berth.registry.BodyPieces;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * level down and ask for more below {@link #LOW_WATER}. So a slow handler never makes the server buffer a blob, and
  * a fast one finds the next bytes already there.
  */
-final class BodyStream extends InputStream {
+final class BodyStream extends InputStream implements BodyPieces {
 
     static final int HIGH_WATER = 4 * 1024 * 1024;
     static final int LOW_WATER = 1024 * 1024;
@@ -27,6 +29,7 @@ final class BodyStream extends InputStream {
     private final Runnable demand;
     private final Runnable firstRead;
     private long buffered;
+    private long lent;          // handed out by next() and not yet released: still counts against HIGH_WATER
     private long received;
     private boolean ended;
     private boolean discarded;
@@ -82,7 +85,7 @@ final class BodyStream extends InputStream {
     boolean wantsMore() {
         lock.lock();
         try {
-            return !ended && failure == null && !discarded && buffered < HIGH_WATER;
+            return !ended && failure == null && !discarded && buffered + lent < HIGH_WATER;
         } finally {
             lock.unlock();
         }
@@ -161,38 +164,12 @@ final class BodyStream extends InputStream {
         if (len == 0) {
             return 0;
         }
-        boolean askForMore = false;
+        boolean askForMore;
         int copied = 0;
         lock.lock();
         try {
-            if (!touched) {
-                touched = true;
-                firstRead.run();
-            }
-            while (queue.isEmpty()) {
-                if (failure != null) {
-                    throw failure;
-                }
-                if (ended || discarded) {
-                    return -1;
-                }
-                if (buffered < LOW_WATER) {
-                    lock.unlock();
-                    try {
-                        demand.run();
-                    } finally {
-                        lock.lock();
-                    }
-                    if (!queue.isEmpty() || ended || failure != null || discarded) {
-                        continue;
-                    }
-                }
-                try {
-                    changed.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while reading the request body");
-                }
+            if (!awaitData()) {
+                return -1;
             }
             while (copied < len && !queue.isEmpty()) {
                 ByteBuf head = queue.peek();
@@ -203,9 +180,7 @@ final class BodyStream extends InputStream {
                     queue.poll().release();
                 }
             }
-            long before = buffered;
-            buffered -= copied;
-            askForMore = before >= LOW_WATER && buffered < LOW_WATER && !ended;
+            askForMore = consumed(copied);
         } finally {
             lock.unlock();
         }
@@ -213,6 +188,110 @@ final class BodyStream extends InputStream {
             demand.run();
         }
         return copied;
+    }
+
+    /**
+     * The next buffer as it came from the network, without copying it; it keeps counting against the read-ahead
+     * limit until released. Reads with {@link #read} and pieces can be mixed.
+     */
+    @Override
+    public Piece next() throws IOException {
+        lock.lock();
+        try {
+            if (!awaitData()) {
+                return null;
+            }
+            ByteBuf head = queue.poll();
+            int length = head.readableBytes();
+            buffered -= length;
+            lent += length;
+            return new NettyPiece(head, head.nioBuffer(), length);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private final class NettyPiece implements Piece {
+        private final ByteBuf buf;
+        private final ByteBuffer data;
+        private final int length;
+        private boolean released;
+
+        NettyPiece(ByteBuf buf, ByteBuffer data, int length) {
+            this.buf = buf;
+            this.data = data;
+            this.length = length;
+        }
+
+        @Override
+        public ByteBuffer data() {
+            return data;
+        }
+
+        @Override
+        public void release() {
+            boolean askForMore;
+            lock.lock();
+            try {
+                if (released) {
+                    return;
+                }
+                released = true;
+                buf.release();
+                long before = buffered + lent;
+                lent -= length;
+                askForMore = before >= LOW_WATER && buffered + lent < LOW_WATER && !ended;
+            } finally {
+                lock.unlock();
+            }
+            if (askForMore) {
+                demand.run();
+            }
+        }
+    }
+
+    /**
+     * Under the lock: waits until a buffer is queued (true) or the body is over (false), asking the event loop for
+     * more while the level is low. Throws the connection's failure.
+     */
+    private boolean awaitData() throws IOException {
+        if (!touched) {
+            touched = true;
+            firstRead.run();
+        }
+        while (queue.isEmpty()) {
+            if (failure != null) {
+                throw failure;
+            }
+            if (ended || discarded) {
+                return false;
+            }
+            if (buffered + lent < LOW_WATER) {
+                lock.unlock();
+                try {
+                    demand.run();
+                } finally {
+                    lock.lock();
+                }
+                if (!queue.isEmpty() || ended || failure != null || discarded) {
+                    continue;
+                }
+            }
+            try {
+                changed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while reading the request body");
+            }
+        }
+        return true;
+    }
+
+    /** Under the lock: {@code n} queued bytes were read; whether the level just fell below the low-water mark. */
+    private boolean consumed(int n) {
+        long before = buffered + lent;
+        buffered -= n;
+        return before >= LOW_WATER && buffered + lent < LOW_WATER && !ended;
     }
 
     @Override

@@ -401,6 +401,19 @@ public final class FilesystemDriver implements StorageDriver {
         }
 
         @Override
+        public void write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            // one writev(2) for many network buffers; direct buffers go to the kernel without a copy
+            int first = offset;
+            int end = offset + length;
+            while (first < end) {
+                size += channel.write(srcs, first, end - first);
+                while (first < end && !srcs[first].hasRemaining()) {
+                    first++;
+                }
+            }
+        }
+
+        @Override
         public long size() {
             return size;
         }
