@@ -105,7 +105,7 @@ public final class Uploads {
         lock.lock();
         try {
             UploadSession session = session(repository, id);
-            return appendLocked(session, body, contentLength, range).session();
+            return appendLocked(session, body, contentLength, range, false).session();
         } finally {
             lock.unlock();
         }
@@ -126,7 +126,7 @@ public final class Uploads {
             UploadSession session = session(repository, id);
             ResumableDigest running = null;
             if (body != null) {
-                Appended appended = appendLocked(session, body, contentLength, range);
+                Appended appended = appendLocked(session, body, contentLength, range, true);
                 session = appended.session();
                 running = appended.digest();
             } else if (range.isPresent()) {
@@ -232,8 +232,14 @@ public final class Uploads {
     private record Appended(UploadSession session, ResumableDigest digest) {
     }
 
+    /**
+     * @param last whether the session is committed or discarded in this same request (a PUT with the last chunk):
+     *             a session written whole in one request then keeps neither a hash state nor a new size, as
+     *             nothing will continue it (it is committed, or discarded, or, if the request fails, it still
+     *             stands at 0 and the next writer starts over)
+     */
     private Appended appendLocked(UploadSession session, InputStream body, long contentLength,
-                                  Optional<ChunkRange> range) throws IOException {
+                                  Optional<ChunkRange> range, boolean last) throws IOException {
         if (range.isPresent()) {
             ChunkRange r = range.get();
             if (r.start() != session.size()) {
@@ -266,8 +272,12 @@ public final class Uploads {
             return new Appended(session, digest);
         }
         long newSize = session.size() + written;
-        saveState(session, digest, newSize);
         var now = clock.instant();
+        if (last && session.size() == 0) {
+            return new Appended(new UploadSession(session.id(), session.repository(), newSize, session.startedAt(),
+                    now), digest);
+        }
+        saveState(session, digest, newSize);
         if (!metadata.advanceUpload(session.id(), session.size(), newSize, now)) {
             throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("the upload was changed or cancelled concurrently");
         }

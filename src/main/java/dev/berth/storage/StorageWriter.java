@@ -13,8 +13,10 @@ public interface StorageWriter extends Closeable {
     /** Writes all remaining bytes of {@code src}. */
     void write(ByteBuffer src) throws IOException;
 
-    /** Writes all remaining bytes of {@code srcs[offset..offset+length)}, in order (a gathering write where the
-     * driver has one). */
+    /**
+     * Writes all remaining bytes of {@code srcs[offset]} to {@code srcs[offset + length - 1]}, in order: one
+     * gathering write where the driver has one.
+     */
     default void write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         for (int i = offset; i < offset + length; i++) {
             write(srcs[i]);
