@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
@@ -94,34 +93,35 @@ public final class Router {
 
     private Response answer(Request request) throws IOException {
         try {
-            Optional<Route> route = Route.find(request.path());
+            Route.Match match = Route.resolve(request.path()).orElse(null);   // route and variables, one pass
+            Route route = match == null ? null : match.route();
             RequestScope scope = RequestScope.current();
             if (scope != null) {
-                scope.route(route.orElse(null));
+                scope.route(route);
             }
             if (health.failure() != null) {
                 throw ErrorCode.UNAVAILABLE.exception("health check failed: please see /debug/health",
                         health.failure());
             }
-            if (route.isEmpty()) {
+            if (route == null) {
                 throw ErrorCode.NOT_FOUND.exception(null);
             }
-            Map<Route.Method, Handler> handlers = table.get(route.get());
+            Map<Route.Method, Handler> handlers = table.get(route);
             if (handlers == null) {
-                throw ErrorCode.NOT_FOUND.exception(route.get().summary() + " is not served by this registry");
+                throw ErrorCode.NOT_FOUND.exception(route.summary() + " is not served by this registry");
             }
             Handler handler = handlers.get(request.method());
             if (handler == null) {
                 String allow = handlers.keySet().stream().map(Enum::name).collect(Collectors.joining(", "));
                 throw ErrorCode.METHOD_NOT_ALLOWED.exception(request.method() + " is not allowed on "
-                        + route.get().template()).withHeader("Allow", allow);
+                        + route.template()).withHeader("Allow", allow);
             }
-            Map<String, String> vars = route.get().match(request.path()).orElseThrow();
-            if (auth != null && route.get() != Route.TOKEN) {
-                request = authorize(request, route.get(), vars);
+            Map<String, String> vars = match.variables();
+            if (auth != null && route != Route.TOKEN) {
+                request = authorize(request, route, vars);
             }
             if (readOnly.enabled() && request.method() != Route.Method.GET && request.method() != Route.Method.HEAD
-                    && route.get() != Route.TOKEN) {    // a token request (POST too) writes nothing
+                    && route != Route.TOKEN) {    // a token request (POST too) writes nothing
                 throw ErrorCode.UNSUPPORTED.exception("the registry is in read-only mode",
                         "writes are refused while read-only mode is on (storage.maintenance.readonly); "
                                 + "reads keep working");
