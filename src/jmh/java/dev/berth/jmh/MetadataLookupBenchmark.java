@@ -30,6 +30,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -61,7 +62,10 @@ public class MetadataLookupBenchmark {
     private Digest manifestDigest;
 
     @Setup(Level.Trial)
-    public void setup() throws IOException {
+    public void setup() throws IOException, ClassNotFoundException {
+        // benchmarks.jar unpacks all dependencies into one jar, keeping one META-INF/services/java.sql.Driver
+        // (PostgreSQL's), so DriverManager would not find SQLite's driver: loading the class registers it.
+        Class.forName("org.sqlite.JDBC");
         dir = Files.createTempDirectory("berth-jmh-meta");
         metadata = JdbcMetadataStore.open("jdbc:sqlite:" + dir.resolve("berth.db"), null, null, 8);
         storage = new FilesystemDriver(dir.resolve("registry"));
@@ -148,6 +152,13 @@ public class MetadataLookupBenchmark {
     @Benchmark
     public Optional<Long> headBlobLookup() {
         return metadata.linkedBlobSize(repo, blob);
+    }
+
+    /** HEAD blob as the registry runs it (Blobs.stat): the link's size and time, no write while it is fresh. */
+    @Benchmark
+    public Optional<Long> headBlobStat() {
+        Instant now = Instant.now();
+        return metadata.touchLink(repo, blob, now, now.minus(Duration.ofDays(1)));
     }
 
     /** GET manifest by tag's lookup, without the bytes (what HEAD manifest does). */

@@ -173,6 +173,9 @@ public final class JdbcMetadataStore implements MetadataStore {
     private final HikariDataSource pool;
     private final Dialect dialect;
     private final ReentrantLock writeLock;
+    // The statements of the hot single-row reads, prepared once per connection: querySize, manifestQuery,
+    // repositoryExists, upload, touchLink's read, missingIn, repositoryId.
+    private final StatementCache statements = new StatementCache();
 
     private JdbcMetadataStore(HikariDataSource pool, Dialect dialect) {
         this.pool = pool;
@@ -280,6 +283,10 @@ public final class JdbcMetadataStore implements MetadataStore {
         return dialect;
     }
 
+    StatementCache statementCache() {
+        return statements;
+    }
+
     // ---- blobs -------------------------------------------------------------------------------------------
 
     @Override
@@ -345,11 +352,10 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public boolean repositoryExists(RepositoryName repository) {
         return read("repositoryExists", c -> {
-            try (PreparedStatement ps = c.prepareStatement(REPOSITORY_EXISTS)) {
-                ps.setString(1, repository.value());
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
-                }
+            PreparedStatement ps = statements.prepare(c, REPOSITORY_EXISTS);
+            ps.setString(1, repository.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
             }
         });
     }
@@ -506,47 +512,43 @@ public final class JdbcMetadataStore implements MetadataStore {
         return read(operation, c -> missingIn(c, existsSql, repository, digests));
     }
 
-    private static Set<Digest> missingIn(Connection c, String existsSql, RepositoryName repository,
-                                         Collection<Digest> digests) throws SQLException {
+    private Set<Digest> missingIn(Connection c, String existsSql, RepositoryName repository,
+                                  Collection<Digest> digests) throws SQLException {
         Set<Digest> out = new LinkedHashSet<>();
         if (digests.isEmpty()) {
             return out;
         }
-        try (PreparedStatement ps = c.prepareStatement(existsSql)) {
-            for (Digest d : digests) {
-                ps.setString(1, repository.value());
-                ps.setString(2, d.toString());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        out.add(d);
-                    }
+        PreparedStatement ps = statements.prepare(c, existsSql);
+        for (Digest d : digests) {
+            ps.setString(1, repository.value());
+            ps.setString(2, d.toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    out.add(d);
                 }
             }
         }
         return out;
     }
 
-    private static long repositoryId(Connection c, RepositoryName repository) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(REPOSITORY_ID_OF)) {
-            ps.setString(1, repository.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("repository " + repository + " vanished inside a transaction");
-                }
-                return rs.getLong(1);
+    private long repositoryId(Connection c, RepositoryName repository) throws SQLException {
+        PreparedStatement ps = statements.prepare(c, REPOSITORY_ID_OF);
+        ps.setString(1, repository.value());
+        try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("repository " + repository + " vanished inside a transaction");
             }
+            return rs.getLong(1);
         }
     }
 
-    private static Optional<ManifestEntry> manifestQuery(Connection c, String sql, String... params)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setString(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(manifestEntry(rs)) : Optional.empty();
-            }
+    private Optional<ManifestEntry> manifestQuery(Connection c, String sql, String... params) throws SQLException {
+        PreparedStatement ps = statements.prepare(c, sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setString(i + 1, params[i]);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(manifestEntry(rs)) : Optional.empty();
         }
     }
 
@@ -585,11 +587,10 @@ public final class JdbcMetadataStore implements MetadataStore {
     @Override
     public Optional<UploadSession> upload(String id) {
         return read("upload", c -> {
-            try (PreparedStatement ps = c.prepareStatement(UPLOAD)) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(session(rs)) : Optional.empty();
-                }
+            PreparedStatement ps = statements.prepare(c, UPLOAD);
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(session(rs)) : Optional.empty();
             }
         });
     }
@@ -834,12 +835,11 @@ public final class JdbcMetadataStore implements MetadataStore {
         String name = repository.value();
         String d = digest.toString();
         long[] sizeAndTime = read("touchLink", c -> {
-            try (PreparedStatement ps = c.prepareStatement(LINK_SIZE_AND_TIME)) {
-                ps.setString(1, name);
-                ps.setString(2, d);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
-                }
+            PreparedStatement ps = statements.prepare(c, LINK_SIZE_AND_TIME);
+            ps.setString(1, name);
+            ps.setString(2, d);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new long[] {rs.getLong(1), rs.getLong(2)} : null;
             }
         });
         if (sizeAndTime == null) {
@@ -1172,14 +1172,13 @@ public final class JdbcMetadataStore implements MetadataStore {
         return new MetadataException("metadata " + operation + " failed: " + e.getMessage(), e);
     }
 
-    private static Optional<Long> querySize(Connection c, String sql, String... params) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setString(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
-            }
+    private Optional<Long> querySize(Connection c, String sql, String... params) throws SQLException {
+        PreparedStatement ps = statements.prepare(c, sql);
+        for (int i = 0; i < params.length; i++) {
+            ps.setString(i + 1, params[i]);
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
         }
     }
 

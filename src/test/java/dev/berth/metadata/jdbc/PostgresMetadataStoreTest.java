@@ -370,4 +370,16 @@ class PostgresMetadataStoreTest extends MetadataStoreContract {
         String value = System.getenv(name);
         return value == null || value.isBlank() ? fallback : value;
     }
+
+    // ---- statement cache -----------------------------------------------------------------------------------
+
+    @Test
+    void cachedStatement_runsInTheBorrowersTransaction() throws SQLException {
+        StatementCacheCases.cachedStatement_runsInTheBorrowersTransaction(jdbc());
+    }
+
+    @Test
+    void retiredConnections_areReplacedAndTheirStatementsDropped() throws InterruptedException {
+        StatementCacheCases.retiredConnections_areReplacedAndTheirStatementsDropped(jdbc(), 4);
+    }
 }
