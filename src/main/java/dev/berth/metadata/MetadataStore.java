@@ -120,6 +120,13 @@ public interface MetadataStore extends AutoCloseable {
             throws IOException;
 
     /**
+     * A blob pushed through upload session {@code uploadId}: {@link #putBlob(RepositoryName, Digest, long, Instant,
+     * ContentGuard)} and {@link #deleteUpload(String)} in one transaction. If the guard throws, nothing changes.
+     */
+    void commitUpload(String uploadId, RepositoryName repository, Digest digest, long size, Instant now,
+                      ContentGuard guard) throws IOException;
+
+    /**
      * {@link #putManifest(RepositoryName, ManifestEntry, Collection, Collection, Optional, Instant)}, holding the
      * locks of the manifest's digest and of everything it refers to: {@code guard} first makes sure the manifest's
      * bytes are stored, then every blob must still be linked to the repository and every listed manifest still be

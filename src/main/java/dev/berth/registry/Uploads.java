@@ -345,10 +345,11 @@ public final class Uploads {
      * Moves the data to the blob path unless the blob is there already, and records it; both under the digest's lock
      * (see {@link dev.berth.metadata.ContentGuard}), so garbage collection cannot remove the bytes between the check
      * and the record. The upload's data is kept until then: bytes removed a moment before are put back from it.
+     * The session is forgotten in the same transaction.
      */
     private void commitBlob(UploadSession session, Digest digest) throws IOException {
         String blob = Layout.blobData(digest);
-        metadata.putBlob(session.repository(), digest, session.size(), clock.instant(), () -> {
+        metadata.commitUpload(session.id(), session.repository(), digest, session.size(), clock.instant(), () -> {
             if (storage.stat(blob).isEmpty()) {
                 if (session.size() == 0) {
                     storage.putContent(blob, new byte[0]);
@@ -357,7 +358,7 @@ public final class Uploads {
                 }
             }
         });
-        discard(session);
+        deleteQuietly(Layout.upload(session.repository(), session.id()));
     }
 
     private void discard(UploadSession session) throws IOException {

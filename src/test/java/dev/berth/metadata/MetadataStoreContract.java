@@ -868,6 +868,33 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void commitUpload_recordsTheBlob_andForgetsTheSession_together() throws IOException {
+        store.createUpload(new UploadSession("u1", A, 0, T0, T0));
+        store.createUpload(new UploadSession("u2", A, 0, T0, T0));
+        boolean[] guarded = {false};
+
+        store.commitUpload("u1", A, D1, 77, t(1), () -> guarded[0] = true);
+
+        assertThat(guarded[0]).isTrue();
+        assertThat(store.linkedBlobSize(A, D1)).contains(77L);
+        assertThat(store.upload("u1")).isEmpty();
+        assertThat(store.upload("u2")).as("other sessions stay").isPresent();
+    }
+
+    @Test
+    void commitUpload_guardFails_changesNothing() {
+        store.createUpload(new UploadSession("u1", A, 0, T0, T0));
+        IOException failure = new IOException("disk full");
+
+        assertThatThrownBy(() -> store.commitUpload("u1", A, D1, 77, t(1), () -> {
+            throw failure;
+        })).isSameAs(failure);
+
+        assertThat(store.blobSize(D1)).isEmpty();
+        assertThat(store.upload("u1")).as("the session is kept for a retry").isPresent();
+    }
+
+    @Test
     void deleteUpload_unknown_returnsFalse() {
         assertThat(store.deleteUpload("nope")).isFalse();
     }

@@ -314,15 +314,33 @@ public final class JdbcMetadataStore implements MetadataStore {
         if (size < 0) {
             throw new IllegalArgumentException("size must be >= 0");
         }
-        long millis = now.toEpochMilli();
         writeGuarded("putBlob", c -> {
-            lockDigests(c, List.of(digest));
-            runGuard(guard);
-            update(c, INSERT_BLOB, digest.toString(), size, millis);
-            ensureRepository(c, repository, millis);
-            update(c, INSERT_LINK, repository.value(), digest.toString(), millis);
+            insertBlob(c, repository, digest, size, now, guard);
             return null;
         });
+    }
+
+    @Override
+    public void commitUpload(String uploadId, RepositoryName repository, Digest digest, long size, Instant now,
+                             ContentGuard guard) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("size must be >= 0");
+        }
+        writeGuarded("commitUpload", c -> {
+            insertBlob(c, repository, digest, size, now, guard);
+            update(c, DELETE_UPLOAD, uploadId);
+            return null;
+        });
+    }
+
+    private void insertBlob(Connection c, RepositoryName repository, Digest digest, long size, Instant now,
+                            ContentGuard guard) throws SQLException {
+        long millis = now.toEpochMilli();
+        lockDigests(c, List.of(digest));
+        runGuard(guard);
+        update(c, INSERT_BLOB, digest.toString(), size, millis);
+        ensureRepository(c, repository, millis);
+        update(c, INSERT_LINK, repository.value(), digest.toString(), millis);
     }
 
     @Override
