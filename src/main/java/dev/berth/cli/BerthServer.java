@@ -357,8 +357,8 @@ public final class BerthServer implements AutoCloseable {
             } finally {
                 closeQuietly("storage", storage);
                 closeQuietly("operations listener", ops);
+                LOG.info("stopped");      // before the latch: once it opens, the process may exit at once
                 stopped.countDown();
-                LOG.info("stopped");
             }
         }
     }
