@@ -45,6 +45,7 @@ class MetricsAndHealthTest {
                     .containsKey("berth_http_request_duration_seconds_sum{route=\"blob\",method=\"GET\"}")
                     .containsEntry("berth_http_request_bytes_total{route=\"uploads\"}", (double) blob.length)
                     .containsEntry("berth_uploads_in_progress", 0.0)
+                    .containsEntry("berth_accesslog_dropped_total", 0.0)
                     .containsEntry("berth_readonly", 0.0);
             assertThat(m.get("berth_http_response_bytes_total{route=\"blob\"}")).isGreaterThanOrEqualTo(2.0 * blob.length);
             assertThat(m.get("berth_storage_operation_seconds_count{driver=\"filesystem\",operation=\"move\"}"))

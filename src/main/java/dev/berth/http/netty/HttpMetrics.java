@@ -55,6 +55,8 @@ final class HttpMetrics {
         inFlight = metrics.gauge("berth_http_requests_in_flight", "HTTP requests being answered right now.").get();
         uploadsInProgress = metrics.gauge("berth_uploads_in_progress",
                 "Blob upload requests (POST, PATCH, PUT of upload sessions) being received right now.").get();
+        metrics.counterCallback("berth_accesslog_dropped_total",
+                "Access-log lines dropped because stderr did not take them fast enough.", AccessLog::dropped);
     }
 
     /**
