@@ -2,21 +2,65 @@
 # Sourced by ./berth and ./run-tests: picks a JDK 21 or newer, exports JAVA_HOME and puts its bin first on PATH.
 # Order: $JAVA_HOME (if it is 21+), then the newest JDK under /usr/lib/jvm ($BERTH_JVM_DIR), then `java` on PATH.
 # Also checks that Maven is installed, unless the caller set BERTH_MAVEN_OPTIONAL=1 before sourcing.
+# Running `java -version` costs ~150 ms a binary, so its answer is remembered in target/java-versions (one line per
+# java binary, keyed by its path, inode, size and modification time: a JDK replaced or upgraded in place is asked
+# again). Deleting the file, or `mvn clean`, forgets them all; BERTH_JAVA_CACHE names another file.
 set -euo pipefail
 
 BERTH_MIN_JAVA=21
 BERTH_JVM_DIR=${BERTH_JVM_DIR:-/usr/lib/jvm}
+if [ -z "${BERTH_JAVA_CACHE:-}" ]; then
+    case "${BASH_SOURCE[0]}" in
+        */*) BERTH_JAVA_CACHE="${BASH_SOURCE[0]%/*}/../target/java-versions" ;;
+        *) BERTH_JAVA_CACHE="../target/java-versions" ;;
+    esac
+fi
 
 # The feature release of a java binary (8 for "1.8.0_402", 21 for "21.0.2"), or nothing if it does not run.
 berth_java_major() {
-    local out version
-    out=$("$1" -version 2>&1) || return 0
+    local java=$1 id cached_major cached_id out version
+    # what identifies the binary (symbolic links followed): "<inode> <size> <mtime> <path>"
+    if id=$(stat -L -c '%i %s %Y' -- "$java" 2>/dev/null); then
+        id="$id $java"
+        if [ -f "$BERTH_JAVA_CACHE" ]; then
+            while IFS=' ' read -r cached_major cached_id; do
+                if [ "$cached_id" = "$id" ] && [[ "$cached_major" =~ ^[0-9]+$ ]]; then
+                    printf '%s\n' "$cached_major"
+                    return 0
+                fi
+            done <"$BERTH_JAVA_CACHE" 2>/dev/null || true
+        fi
+    else
+        id=""
+    fi
+    out=$("$java" -version 2>&1) || return 0
     version=$(printf '%s\n' "$out" | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)
     [ -n "$version" ] || return 0
     case "$version" in
         1.*) version=${version#1.} ;;
     esac
     version=${version%%[!0-9]*}
+    [ -n "$version" ] || return 0
+    # only an answer is remembered (a java that failed to start may start next time); best effort, atomically
+    if [ -n "$id" ] && [[ "$id" != *$'\n'* ]]; then
+        (
+            set +e
+            keep=()
+            if [ -f "$BERTH_JAVA_CACHE" ]; then
+                while IFS=' ' read -r cached_major inode size mtime path; do
+                    if [[ "$cached_major" =~ ^[0-9]+$ ]] && [ -n "$path" ] && [ "$path" != "$java" ]; then
+                        keep+=("$cached_major $inode $size $mtime $path")
+                    fi
+                done <"$BERTH_JAVA_CACHE"
+            fi
+            first=$(( ${#keep[@]} > 31 ? ${#keep[@]} - 31 : 0 ))   # the newest 31 others, then this one
+            tmp="$BERTH_JAVA_CACHE.$BASHPID"
+            mkdir -p -- "${BERTH_JAVA_CACHE%/*}" &&
+                printf '%s\n' ${keep[@]+"${keep[@]:first}"} "$version $id" >"$tmp" &&
+                mv -f -- "$tmp" "$BERTH_JAVA_CACHE"
+            rm -f -- "$tmp"
+        ) >/dev/null 2>&1 || true
+    fi
     printf '%s\n' "$version"
 }
 
