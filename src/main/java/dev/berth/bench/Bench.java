@@ -143,6 +143,9 @@ public final class Bench {
                 if (round % 2 == 1) {
                     java.util.Collections.reverse(order);
                 }
+                if (o.dropCaches() && o.runs("push")) {
+                    dropCaches();   // the round's monolithic push is also the blob its pulls read, cached again
+                }
                 for (String scenario : BenchOptions.ALL_SCENARIOS) {
                     if (!o.runs(scenario)) {
                         continue;
@@ -277,7 +280,9 @@ public final class Bench {
 
     /**
      * Waits (up to {@link BenchOptions#waitIdle()}) until processes other than the registries and this client
-     * use less than 0.15 cores over a second.
+     * use less than 0.15 cores over a second, and the kernel has written back what earlier steps left dirty in
+     * the page cache (under {@link #DIRTY_QUIET_MIB}): a push that starts over gigabytes of dirty pages is throttled
+     * to the disk's speed by the kernel, whichever registry it measures.
      */
     private void waitForIdle() throws InterruptedException {
         if (o.waitIdle().isZero()) {
@@ -302,10 +307,51 @@ public final class Bench {
                 break;
             }
         } while (System.nanoTime() - until < 0);
+        long dirty;
+        while ((dirty = dirtyMiB()) >= DIRTY_QUIET_MIB && System.nanoTime() - until < 0) {
+            Thread.sleep(200);
+        }
         double waited = (System.nanoTime() - t0) / 1e9;
         if (waited > 1.5) {
-            log.printf(Locale.ROOT, "  waited %.0f s for other processes to calm down (now %.2f cores)%n", waited,
-                    Math.max(0, others));
+            log.printf(Locale.ROOT, "  waited %.0f s for other processes to calm down (now %.2f cores, %d MiB dirty)%n",
+                    waited, Math.max(0, others), dirty);
+        }
+    }
+
+    static final long DIRTY_QUIET_MIB = 128;
+
+    /**
+     * sync(1), then drop the clean page cache (not dentries and inodes), at the start of a round: its pushes start
+     * with free memory, and what a round pushes stays cached for its pulls.
+     */
+    private void dropCaches() throws InterruptedException {
+        try {
+            Process sync = new ProcessBuilder("sync").inheritIO().start();
+            if (!sync.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                sync.destroyForcibly();
+                throw new BenchException("sync did not finish within 120 s");
+            }
+            java.nio.file.Files.writeString(DROP_CACHES, "1");
+        } catch (IOException e) {
+            throw new BenchException("--drop-caches: cannot drop the page cache (" + e.getMessage()
+                    + "); it needs root", e);
+        }
+    }
+
+    private static final java.nio.file.Path DROP_CACHES = java.nio.file.Path.of("/proc/sys/vm/drop_caches");
+
+    /** Dirty and under-writeback page cache, from {@code /proc/meminfo}; 0 where it cannot be read. */
+    static long dirtyMiB() {
+        try {
+            long kib = 0;
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("Dirty:") || line.startsWith("Writeback:")) {
+                    kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+            return kib / 1024;
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 

@@ -39,6 +39,8 @@ import java.util.Set;
  * @param maxTime         the whole run stops starting steps after this
  * @param waitIdle        before each step, wait up to this long until other processes use under 0.15 cores
  *                        (a shared machine); zero: do not wait
+ * @param dropCaches      at the start of each round, write dirty data back and drop the clean page cache (root,
+ *                        local registries only), so pushes start with free memory instead of reclaiming cache
  * @param runId           names the repositories of this run ({@code bench/<runId>/...})
  * @param json            where to write the JSON report ({@code -} for stdout), or null
  */
@@ -48,7 +50,7 @@ public record BenchOptions(Target target, Target baseline, Target fileServer, Li
                            long smallSize, Duration smallTime, int layers, long layerSize, int parallel, int tags,
                            int repos, int pageSize, int listConcurrency, Duration listDuration, int rounds,
                            boolean warmupPass, boolean verify, Duration requestTimeout, Duration maxTime,
-                           Duration waitIdle, String runId, Path json) {
+                           Duration waitIdle, boolean dropCaches, String runId, Path json) {
 
     /** Every step, in the order a round runs them. */
     public static final List<String> ALL_SCENARIOS = List.of("push", "push-chunked", "pull", "pull-range", "head",

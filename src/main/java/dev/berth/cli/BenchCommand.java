@@ -168,8 +168,15 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--wait-idle", paramLabel = "TIME", defaultValue = "0s",
             description = "Before each step, wait up to this long for other processes to use under 0.15 cores "
+                    + "and for the page cache's dirty data to be written back below 128 MiB "
                     + "(for a shared machine; default: ${DEFAULT-VALUE}, do not wait).")
     String waitIdle;
+
+    @Option(names = "--drop-caches",
+            description = "At the start of each round that pushes, sync and drop the kernel's clean page cache (needs root; "
+                    + "the registries must run on this machine), so pushes start with free memory rather than "
+                    + "reclaiming cache left by earlier rounds.")
+    boolean dropCaches;
 
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Names this run's repositories, bench/ID/... (default: random).")
@@ -246,6 +253,11 @@ public final class BenchCommand implements Callable<Integer> {
         Target t = Target.parse("--target", target, targetPid, allowRemote);
         Target b = baseline == null ? null : Target.parse("--baseline", baseline, baselinePid, allowRemote);
         Target f = fileServer == null ? null : Target.parse("--file-server", fileServer, 0, allowRemote);
+        if (dropCaches && (allowRemote || !java.nio.file.Files.isWritable(java.nio.file.Path.of(
+                "/proc/sys/vm/drop_caches")))) {
+            throw new IllegalArgumentException("--drop-caches needs root and registries on this machine "
+                    + "(not with --allow-remote)");
+        }
         List<String> steps = new ArrayList<>(only == null ? BenchOptions.ALL_SCENARIOS : only);
         for (String s : steps) {
             if (!BenchOptions.ALL_SCENARIOS.contains(s)) {
@@ -278,7 +290,7 @@ public final class BenchCommand implements Callable<Integer> {
                 smallWorkers, smallCount, Units.parseSize(smallSize), Units.parseDuration(smallTime), layers,
                 Units.parseSize(layerSize), parallel, tags, repos, pageSize, listConcurrency,
                 Units.parseDuration(listDuration), rounds, !noWarmup, verify, Units.parseDuration(requestTimeout),
-                Units.parseDuration(maxTime), Units.parseDuration(waitIdle), id, json);
+                Units.parseDuration(maxTime), Units.parseDuration(waitIdle), dropCaches, id, json);
     }
 
     private static byte[] longBytes(long v) {

@@ -15,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * A request body as a blocking {@link InputStream} fed by the event loop. The event loop offers buffers as they
  * arrive and stops reading from the socket once {@link #HIGH_WATER} bytes wait unread; the handler's reads pull the
  * level down and ask for more below {@link #LOW_WATER}. So a slow handler never makes the server buffer a blob, and
- * a fast one finds the next bytes already there.
+ * a fast one finds the next bytes already there. An upload takes the buffers themselves ({@link #next()}), without
+ * copying them; they count against the high-water mark until released.
  */
 final class BodyStream extends InputStream implements BodyPieces {
 
