@@ -130,10 +130,7 @@ final class ChunkCopier {
             }
             toWrite.put(NO_MORE);
             ended = true;
-            writer.join();
-            if (writeFailure[0] != null) {
-                throw writeFailure[0];
-            }
+            awaitWriter(writer, writeFailure);
             return total;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -143,12 +140,7 @@ final class ChunkCopier {
                 piece.release();
             }
             if (!ended) {
-                writer.interrupt();
-                try {
-                    writer.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                stop(writer);
                 // what the writer did not get to goes back to the network layer's pool
                 BodyPieces.Piece left;
                 while ((left = toWrite.poll()) != null) {
@@ -234,23 +226,34 @@ final class ChunkCopier {
             }
             toWrite.put(END);
             ended = true;
-            writer.join();
-            if (writeFailure[0] != null) {
-                throw writeFailure[0];
-            }
+            awaitWriter(writer, writeFailure);
             return total;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while storing a blob");
         } finally {
             if (!ended) {
-                writer.interrupt();
-                try {
-                    writer.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                stop(writer);
             }
+        }
+    }
+
+    /** Waits for the writer, which has its end marker, to finish, and throws what it failed with. */
+    private static void awaitWriter(Thread writer, IOException[] writeFailure) throws InterruptedException,
+            IOException {
+        writer.join();
+        if (writeFailure[0] != null) {
+            throw writeFailure[0];
+        }
+    }
+
+    /** The copy failed: stops the writer and waits for it. */
+    private static void stop(Thread writer) {
+        writer.interrupt();
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
