@@ -173,9 +173,9 @@ public final class BenchCommand implements Callable<Integer> {
     String waitIdle;
 
     @Option(names = "--drop-caches",
-            description = "At the start of each round that pushes, sync and drop the kernel's clean page cache (needs root; "
-                    + "the registries must run on this machine), so pushes start with free memory rather than "
-                    + "reclaiming cache left by earlier rounds.")
+            description = "At the start of each round that pushes, sync and drop the kernel's clean page cache "
+                    + "(needs root; the registries must run on this machine), so pushes start with free memory "
+                    + "rather than reclaiming cache left by earlier rounds.")
     boolean dropCaches;
 
     @Option(names = "--run-id", paramLabel = "ID",
