@@ -804,19 +804,24 @@ public final class Bench {
                     return null;
                 }));
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) {
-                        throw io;
-                    }
-                    if (c instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    throw new BenchException(String.valueOf(c), c);
+            awaitAll(futures);
+        }
+    }
+
+    /** Waits for every task; the first failure is thrown as it was (an IOException or unchecked), else wrapped. */
+    private static void awaitAll(List<Future<?>> futures) throws IOException, InterruptedException {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof IOException io) {
+                    throw io;
                 }
+                if (c instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new BenchException(String.valueOf(c), c);
             }
         }
     }
@@ -887,20 +892,7 @@ public final class Bench {
                     return null;
                 }));
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) {
-                        throw io;
-                    }
-                    if (c instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    throw new BenchException(String.valueOf(c), c);
-                }
-            }
+            awaitAll(futures);
         }
     }
 

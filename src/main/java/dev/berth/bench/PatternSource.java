@@ -48,38 +48,12 @@ final class PatternSource {
 
     /** Feeds {@code length} bytes from {@code offset} to {@code digest}. */
     void hash(MessageDigest digest, long offset, long length) {
-        long end = offset + length;
-        long p = offset;
-        while (p < end) {
-            long block = p / BLOCK;
-            if (heapBlock != block) {
-                patch(heap, block);
-                heapBlock = block;
-            }
-            int from = (int) (p - block * BLOCK);
-            int n = (int) Math.min(BLOCK - from, end - p);
-            digest.update(heap, from, n);
-            p += n;
-        }
+        walk(false, offset, length, (from, n, done) -> digest.update(heap, from, n));
     }
 
     /** Copies {@code length} bytes from {@code offset} into {@code out} (heap, for small blobs). */
     void copy(byte[] out, int outOffset, long offset, int length) {
-        long end = offset + length;
-        long p = offset;
-        int o = outOffset;
-        while (p < end) {
-            long block = p / BLOCK;
-            if (heapBlock != block) {
-                patch(heap, block);
-                heapBlock = block;
-            }
-            int from = (int) (p - block * BLOCK);
-            int n = (int) Math.min(BLOCK - from, end - p);
-            System.arraycopy(heap, from, out, o, n);
-            o += n;
-            p += n;
-        }
+        walk(false, offset, length, (from, n, done) -> System.arraycopy(heap, from, out, outOffset + (int) done, n));
     }
 
     byte[] bytes(long offset, int length) {
@@ -90,22 +64,41 @@ final class PatternSource {
 
     /** Writes {@code length} bytes from {@code offset} to {@code channel} (blocking), from the direct block. */
     void writeTo(WritableByteChannel channel, long offset, long length) throws IOException {
-        long end = offset + length;
-        long p = offset;
-        while (p < end) {
-            long block = p / BLOCK;
-            if (directBlock != block) {
-                patch(direct, block);
-                directBlock = block;
-            }
-            int from = (int) (p - block * BLOCK);
-            int n = (int) Math.min(BLOCK - from, end - p);
+        walk(true, offset, length, (from, n, done) -> {
             ByteBuffer slice = direct.slice(from, n);
             while (slice.hasRemaining()) {
                 if (channel.write(slice) < 0) {
                     throw new IOException("channel closed");
                 }
             }
+        });
+    }
+
+    /** A stretch of one block: {@code n} bytes from {@code from} in it, after {@code done} bytes of the walk. */
+    @FunctionalInterface
+    private interface Span<E extends Exception> {
+        void accept(int from, int n, long done) throws E;
+    }
+
+    /**
+     * Walks {@code [offset, offset + length)} a block at a time, patching the heap or the direct block for each block
+     * it enters, and hands each stretch to {@code span}.
+     */
+    private <E extends Exception> void walk(boolean inDirect, long offset, long length, Span<E> span) throws E {
+        long end = offset + length;
+        long p = offset;
+        while (p < end) {
+            long block = p / BLOCK;
+            if (inDirect && directBlock != block) {
+                patch(direct, block);
+                directBlock = block;
+            } else if (!inDirect && heapBlock != block) {
+                patch(heap, block);
+                heapBlock = block;
+            }
+            int from = (int) (p - block * BLOCK);
+            int n = (int) Math.min(BLOCK - from, end - p);
+            span.accept(from, n, p - offset);
             p += n;
         }
     }
