@@ -978,28 +978,27 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteTagIfUnchanged(RepositoryName repository, String tag, Digest digest, Instant updatedAt) {
-        return write("deleteTagIfUnchanged", c -> {
-            lockDigests(c, List.of(digest));
-            return update(c, DELETE_TAG_IF_UNCHANGED, repository.value(), tag, digest.toString(),
-                    updatedAt.toEpochMilli()) > 0;
-        });
+        return deleteUnderLock("deleteTagIfUnchanged", digest, DELETE_TAG_IF_UNCHANGED, repository.value(), tag,
+                digest.toString(), updatedAt.toEpochMilli());
     }
 
     @Override
     public boolean deleteManifestIfUnused(RepositoryName repository, Digest digest, Instant cutoff) {
-        return write("deleteManifestIfUnused", c -> {
-            lockDigests(c, List.of(digest));
-            return update(c, DELETE_MANIFEST_IF_UNUSED, repository.value(), digest.toString(),
-                    cutoff.toEpochMilli()) > 0;
-        });
+        return deleteUnderLock("deleteManifestIfUnused", digest, DELETE_MANIFEST_IF_UNUSED, repository.value(),
+                digest.toString(), cutoff.toEpochMilli());
     }
 
     @Override
     public boolean deleteLinkIfUnused(RepositoryName repository, Digest digest, Instant cutoff) {
-        return write("deleteLinkIfUnused", c -> {
+        return deleteUnderLock("deleteLinkIfUnused", digest, DELETE_LINK_IF_UNUSED, repository.value(),
+                digest.toString(), cutoff.toEpochMilli());
+    }
+
+    /** One conditional delete of garbage collection, under the digest's lock; whether a row went. */
+    private boolean deleteUnderLock(String operation, Digest digest, String sql, Object... params) {
+        return write(operation, c -> {
             lockDigests(c, List.of(digest));
-            return update(c, DELETE_LINK_IF_UNUSED, repository.value(), digest.toString(),
-                    cutoff.toEpochMilli()) > 0;
+            return update(c, sql, params) > 0;
         });
     }
 
