@@ -1,5 +1,6 @@
 package dev.berth.metadata.jdbc;
 
+import static dev.berth.metadata.jdbc.JdbcRows.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -104,21 +105,6 @@ class PostgresMetadataStoreTest extends MetadataStoreContract {
 
     private JdbcMetadataStore jdbc() {
         return (JdbcMetadataStore) store;
-    }
-
-    private static List<String> rows(Connection c, String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    row.append(i > 1 ? "|" : "").append(rs.getString(i));
-                }
-                rows.add(row.toString());
-            }
-        }
-        return rows;
     }
 
     // ---- migrations ----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.berth.metadata.jdbc;
 
+import static dev.berth.metadata.jdbc.JdbcRows.rows;
 import dev.berth.metadata.MetadataException;
 import dev.berth.metadata.MetadataStore;
 import dev.berth.metadata.MetadataStoreContract;
@@ -46,19 +47,25 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
         return (JdbcMetadataStore) store;
     }
 
-    private List<String> rows(Connection c, String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    row.append(i > 1 ? "|" : "").append(rs.getString(i));
+    /**
+     * SQLite's plan of {@code sql} (its steps' details); asserts it neither scans a whole table nor sorts in a
+     * temporary tree.
+     */
+    private static List<String> plan(Connection c, String sql) throws SQLException {
+        List<String> plan = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+            for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
+                ps.setString(i, "x");
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    plan.add(rs.getString("detail"));
                 }
-                rows.add(row.toString());
             }
         }
-        return rows;
+        assertThat(plan).as("plan of %s", sql)
+                .noneMatch(step -> step.startsWith("SCAN") || step.contains("TEMP B-TREE"));
+        return plan;
     }
 
     @Test
@@ -208,19 +215,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
                 JdbcMetadataStore.UPLOADS_IDLE_SINCE);
         try (Connection c = jdbc().dataSource().getConnection()) {
             for (String sql : statements) {
-                List<String> plan = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
-                    for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
-                        ps.setString(i, "x");
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            plan.add(rs.getString("detail"));
-                        }
-                    }
-                }
-                assertThat(plan).as("plan of %s", sql)
-                        .noneMatch(step -> step.startsWith("SCAN") || step.contains("TEMP B-TREE"));
+                List<String> plan = plan(c, sql);
                 if (sql.contains("WHERE")) {
                     assertThat(plan).as("plan of %s", sql).anyMatch(step -> step.startsWith("SEARCH"));
                 }
@@ -267,19 +262,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
                 JdbcMetadataStore.REFERRERS_OF_TYPE);
         try (Connection c = jdbc().dataSource().getConnection()) {
             for (String sql : statements) {
-                List<String> plan = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
-                    for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
-                        ps.setString(i, "x");
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            plan.add(rs.getString("detail"));
-                        }
-                    }
-                }
-                assertThat(plan).as("plan of %s", sql)
-                        .noneMatch(step -> step.startsWith("SCAN") || step.contains("TEMP B-TREE"));
+                plan(c, sql);
             }
         }
     }
@@ -296,19 +279,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
                 JdbcMetadataStore.DELETE_BLOB_IF_UNUSED, JdbcMetadataStore.BLOBS_IN_RANGE, JdbcMetadataStore.USERS_OF);
         try (Connection c = jdbc().dataSource().getConnection()) {
             for (String sql : statements) {
-                List<String> plan = new ArrayList<>();
-                try (PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
-                    for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
-                        ps.setString(i, "x");
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            plan.add(rs.getString("detail"));
-                        }
-                    }
-                }
-                assertThat(plan).as("plan of %s", sql)
-                        .noneMatch(step -> step.startsWith("SCAN") || step.contains("TEMP B-TREE"));
+                plan(c, sql);
             }
         }
     }
