@@ -203,6 +203,9 @@ class NotificationsTest {
                     return !swallowed.isEmpty();
                 }
             });
+            // the endpoint has the 20th event before the sender has read the answer and counted it
+            Ops.await("every delivery to the live endpoint counted", () -> berth.metrics()
+                    .getOrDefault("berth_notifications_sent_total{endpoint=\"all\"}", 0.0) == pushes);
             Map<String, Double> m = berth.metrics();
             // one batch hangs in flight (it took at most the 2 queued events and the first), 2 more wait in the queue
             assertThat(m.get("berth_notifications_dropped_total{endpoint=\"dead\"}"))
