@@ -62,10 +62,7 @@ public class MetadataLookupBenchmark {
     private Digest manifestDigest;
 
     @Setup(Level.Trial)
-    public void setup() throws IOException, ClassNotFoundException {
-        // benchmarks.jar unpacks all dependencies into one jar, keeping one META-INF/services/java.sql.Driver
-        // (PostgreSQL's), so DriverManager would not find SQLite's driver: loading the class registers it.
-        Class.forName("org.sqlite.JDBC");
+    public void setup() throws IOException {
         dir = Files.createTempDirectory("berth-jmh-meta");
         metadata = JdbcMetadataStore.open("jdbc:sqlite:" + dir.resolve("berth.db"), null, null, 8);
         storage = new FilesystemDriver(dir.resolve("registry"));
