@@ -97,10 +97,16 @@ public interface MetadataStore extends AutoCloseable {
     Optional<UploadSession> upload(String id);
 
     /**
-     * Moves an upload from {@code expectedSize} to {@code newSize}. Returns false (and changes nothing) when the
-     * session is gone or its size is no longer {@code expectedSize}: someone else moved it first.
+     * Moves an upload from {@code expectedSize} to {@code newSize}, with the saved state of its running digest at
+     * {@code newSize} (opaque here; null when there is none), in one update. Returns false (and changes nothing)
+     * when the session is gone or its size is no longer {@code expectedSize}: someone else moved it first.
      */
-    boolean advanceUpload(String id, long expectedSize, long newSize, Instant now);
+    boolean advanceUpload(String id, long expectedSize, long newSize, Instant now, String hashState);
+
+    /** {@link #advanceUpload(String, long, long, Instant, String)} without a digest state. */
+    default boolean advanceUpload(String id, long expectedSize, long newSize, Instant now) {
+        return advanceUpload(id, expectedSize, newSize, now, null);
+    }
 
     /** Forgets an upload session; returns whether it existed. */
     boolean deleteUpload(String id);

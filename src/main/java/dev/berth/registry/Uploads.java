@@ -12,8 +12,8 @@ import dev.berth.storage.StorageWriter;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
+import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -25,9 +25,11 @@ import java.util.logging.Logger;
  *
  * <p>A session's data lives at {@link Layout#uploadData}; its committed size lives in the metadata store and is
  * the only truth about where the next chunk starts: bytes a failed request left beyond it are cut off by the next
- * writer. After each chunk the running SHA-256 state is saved beside the data
- * ({@code hashstates/sha256/<offset>}, distribution's format), so a session continued after a restart (or on
- * another node) resumes hashing without re-reading. Without a saved state the data is re-read once.
+ * writer. After each chunk the running SHA-256 state (the 108 bytes of Go's {@code MarshalBinary} form, which
+ * distribution writes to {@code hashstates/sha256/<offset>}) is saved in the session's metadata row, in the same
+ * update that advances its size, so a session continued after a restart (or on another node) resumes hashing
+ * without re-reading, and a chunk costs no storage request besides its data. Without a saved state the data is
+ * re-read once.
  *
  * <p>A session's {@code Location} carries its state signed with the secret all nodes share ({@link UploadLocations}),
  * which the HTTP layer checks ({@link #checkState}) before any request on the session.
@@ -39,6 +41,9 @@ public final class Uploads {
 
     private static final Logger LOG = Logger.getLogger(Uploads.class.getName());
     private static final int LOCK_STRIPES = 256;
+    /** How a saved digest state is written into the session's metadata row. */
+    private static final Base64.Encoder STATE = Base64.getEncoder();
+    private static final Base64.Decoder STATE_DECODER = Base64.getDecoder();
 
     private final StorageDriver storage;
     private final MetadataStore metadata;
@@ -277,16 +282,12 @@ public final class Uploads {
             return new Appended(new UploadSession(session.id(), session.repository(), newSize, session.startedAt(),
                     now), digest);
         }
-        saveState(session, digest, newSize);
-        if (!metadata.advanceUpload(session.id(), session.size(), newSize, now)) {
+        String state = digest.exportState().map(STATE::encodeToString).orElse(null);
+        if (!metadata.advanceUpload(session.id(), session.size(), newSize, now, state)) {
             throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("the upload was changed or cancelled concurrently");
         }
-        if (session.size() > 0) {
-            deleteQuietly(Layout.uploadHashState(session.repository(), session.id(), Digest.Algorithm.SHA256,
-                    session.size()));
-        }
-        return new Appended(new UploadSession(session.id(), session.repository(), newSize, session.startedAt(), now),
-                digest);
+        return new Appended(new UploadSession(session.id(), session.repository(), newSize, session.startedAt(), now,
+                state), digest);
     }
 
     /** The running SHA-256 of the session's data: restored from its saved state, or by re-reading the data once. */
@@ -294,16 +295,17 @@ public final class Uploads {
         if (session.size() == 0) {
             return ResumableDigest.create(Digest.Algorithm.SHA256);
         }
-        String statePath = Layout.uploadHashState(session.repository(), session.id(), Digest.Algorithm.SHA256,
-                session.size());
-        try {
-            Optional<ResumableDigest> restored = ResumableDigest.restore(Digest.Algorithm.SHA256,
-                    storage.getContent(statePath));
+        if (session.hashState() != null) {
+            byte[] saved;
+            try {
+                saved = STATE_DECODER.decode(session.hashState());
+            } catch (IllegalArgumentException e) {
+                saved = new byte[0];    // not base64: restore refuses it, and the data is re-read
+            }
+            Optional<ResumableDigest> restored = ResumableDigest.restore(Digest.Algorithm.SHA256, saved);
             if (restored.isPresent() && restored.get().length() == session.size()) {
                 return restored.get();
             }
-        } catch (NoSuchFileException e) {
-            // fall through: re-read
         }
         return rehash(session, Digest.Algorithm.SHA256);
     }
@@ -323,14 +325,6 @@ public final class Uploads {
             }
         }
         return digest;
-    }
-
-    private void saveState(UploadSession session, ResumableDigest digest, long offset) throws IOException {
-        Optional<byte[]> state = digest.exportState();
-        if (state.isPresent()) {
-            storage.putContent(Layout.uploadHashState(session.repository(), session.id(), digest.algorithm(),
-                    offset), state.get());
-        }
     }
 
     private Digest digestOf(UploadSession session, Digest.Algorithm algorithm, ResumableDigest running)

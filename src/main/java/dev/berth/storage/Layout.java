@@ -10,8 +10,10 @@ import dev.berth.oci.RepositoryName;
  * <pre>
  * /docker/registry/v2/blobs/&lt;alg&gt;/&lt;first two hex&gt;/&lt;hex&gt;/data
  * /docker/registry/v2/repositories/&lt;name&gt;/_uploads/&lt;uuid&gt;/data
- * /docker/registry/v2/repositories/&lt;name&gt;/_uploads/&lt;uuid&gt;/hashstates/&lt;alg&gt;/&lt;offset&gt;
  * </pre>
+ *
+ * <p>Distribution also keeps {@code _uploads/<uuid>/hashstates/<alg>/<offset>} files; Berth keeps an upload's
+ * digest state in its metadata row instead.
  */
 public final class Layout {
 
@@ -42,15 +44,6 @@ public final class Layout {
 
     public static String uploadData(RepositoryName name, String uploadId) {
         return upload(name, uploadId) + "/data";
-    }
-
-    public static String uploadHashStates(RepositoryName name, String uploadId, Digest.Algorithm algorithm) {
-        return upload(name, uploadId) + "/hashstates/" + algorithm.id();
-    }
-
-    public static String uploadHashState(RepositoryName name, String uploadId, Digest.Algorithm algorithm,
-                                         long offset) {
-        return uploadHashStates(name, uploadId, algorithm) + "/" + offset;
     }
 
     /** Upload ids are lower-case UUIDs; anything else never reaches a path. */

@@ -19,11 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -282,11 +284,22 @@ class ThreeNodesIT {
             offset += chunk.length;
             assertThat(patched.headers().firstValue("Range")).hasValue("0-" + (offset - 1));
             location = patched.headers().firstValue("Location").orElseThrow();
-            // no re-read on the next node: the SHA-256 state at this offset is in the bucket, 108 bytes
-            Path state = proxy.baseDirectory().resolve(BUCKET + "/" + ROOT + "/docker/registry/v2/repositories/"
-                    + repo + "/_uploads/" + uuid + "/hashstates/sha256/" + offset);
-            assertThat(state).as("hash state after the chunk ending at %d", offset).isRegularFile();
-            assertThat(Files.size(state)).isEqualTo(108);
+            // no re-read on the next node: the SHA-256 state at this offset is in the session's row, 108 bytes
+            try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, PG_PASSWORD);
+                 PreparedStatement ps = c.prepareStatement("SELECT size, hash_state FROM " + schema
+                         + ".uploads WHERE id = ?")) {
+                ps.setString(1, uuid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(offset);
+                    assertThat(Base64.getDecoder().decode(rs.getString(2)))
+                            .as("hash state after the chunk ending at %d", offset).hasSize(108);
+                }
+            }
+        }
+        // and no state objects in the bucket to write, read and delete per chunk
+        try (var files = Files.walk(proxy.baseDirectory().resolve(BUCKET))) {
+            assertThat(files.map(Path::toString)).noneMatch(p -> p.contains("hashstates"));
         }
 
         // node 3 knows where the upload stands, and refuses the session's state on another repository

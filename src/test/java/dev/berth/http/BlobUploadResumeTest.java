@@ -9,7 +9,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +40,7 @@ class BlobUploadResumeTest {
     }
 
     /** What happens to the saved SHA-256 state while the server is down. */
-    enum HashState { KEPT, DELETED, CORRUPTED }
+    enum HashState { KEPT, DELETED, CORRUPTED, NOT_BASE64, STALE }
 
     @ParameterizedTest(name = "hash state {0}")
     @EnumSource(HashState.class)
@@ -46,22 +52,28 @@ class BlobUploadResumeTest {
         String location = Oci.startUpload(server.client(), "resume/me");
         String uuid = Oci.uploadId(location);
         location = patch(server.client(), location, 0, Arrays.copyOfRange(content, 0, first));
+        String afterFirst = savedState(uuid);
         location = patch(server.client(), location, first, Arrays.copyOfRange(content, first, second));
 
-        Path states = server.storageRoot().resolve("docker/registry/v2/repositories/resume/me/_uploads/" + uuid
-                + "/hashstates/sha256");
-        try (Stream<Path> files = Files.list(states)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly(String.valueOf(second));
+        String saved = savedState(uuid);
+        assertThat(Base64.getDecoder().decode(saved)).hasSize(108);   // Go's MarshalBinary form, as distribution's
+        assertThat(saved).isNotEqualTo(afterFirst);
+        // the state is in the session's row: storage holds the data and nothing else
+        try (Stream<Path> files = Files.list(server.storageRoot().resolve(
+                "docker/registry/v2/repositories/resume/me/_uploads/" + uuid))) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("data");
         }
-        Path saved = states.resolve(String.valueOf(second));
-        assertThat(Files.size(saved)).isEqualTo(108);    // Go's MarshalBinary form, as distribution writes
+        server.close();
         switch (state) {
             case KEPT -> { }
-            case DELETED -> Files.delete(saved);
-            case CORRUPTED -> Files.write(saved, "not a hash state".getBytes(StandardCharsets.UTF_8));
+            case DELETED -> saveState(uuid, null);
+            case CORRUPTED -> saveState(uuid, Base64.getEncoder().encodeToString(
+                    "not a hash state".getBytes(StandardCharsets.UTF_8)));
+            case NOT_BASE64 -> saveState(uuid, "not base64!");
+            case STALE -> saveState(uuid, afterFirst);     // a true state, of another length: re-read instead
         }
 
-        server = server.restart();
+        server = TestServer.start(dir);
         TestClient client = server.client();
         TestClient.Reply status = client.get(location);
         assertThat(status.status()).isEqualTo(204);
@@ -136,6 +148,28 @@ class BlobUploadResumeTest {
             return children.findAny().isPresent();
         } catch (java.io.IOException e) {
             return false;
+        }
+    }
+
+    /** The saved hash state in the upload's metadata row. */
+    private String savedState(String uuid) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("berth.db"));
+             PreparedStatement ps = c.prepareStatement("SELECT hash_state FROM uploads WHERE id = ?")) {
+            ps.setString(1, uuid);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("upload %s has a row", uuid).isTrue();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    /** Replaces the saved hash state (the server is stopped). */
+    private void saveState(String uuid, String state) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("berth.db"));
+             PreparedStatement ps = c.prepareStatement("UPDATE uploads SET hash_state = ? WHERE id = ?")) {
+            ps.setString(1, state);
+            ps.setString(2, uuid);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
         }
     }
 

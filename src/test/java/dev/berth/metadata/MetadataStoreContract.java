@@ -839,6 +839,23 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void advanceUpload_withHashState_keepsTheStateOfTheNewSize_andAStaleAdvanceKeepsIt() {
+        store.createUpload(new UploadSession("u1", A, 0, T0, T0));
+        String state = "c2hhAz" + "A".repeat(138);     // the base64 of a 108-byte state is 144 characters
+
+        assertThat(store.advanceUpload("u1", 0, 100, t(10), state)).isTrue();
+        assertThat(store.upload("u1")).contains(new UploadSession("u1", A, 100, T0, t(10), state));
+        assertThat(store.uploadsIdleSince(t(11), 10)).extracting(UploadSession::hashState).containsExactly(state);
+
+        assertThat(store.advanceUpload("u1", 0, 50, t(20), "other")).isFalse();
+        assertThat(store.upload("u1").orElseThrow().hashState()).isEqualTo(state);
+
+        // an advance without a state must not leave the old one behind: it belongs to the old size
+        assertThat(store.advanceUpload("u1", 100, 150, t(30))).isTrue();
+        assertThat(store.upload("u1")).contains(new UploadSession("u1", A, 150, T0, t(30), null));
+    }
+
+    @Test
     void advanceUpload_unknownId_returnsFalse() {
         assertThat(store.advanceUpload("nope", 0, 10, T0)).isFalse();
         assertThat(store.upload("nope")).isEmpty();

@@ -48,10 +48,6 @@ class LayoutTest {
         assertThat(Layout.uploads(REPO)).isEqualTo("/docker/registry/v2/repositories/library/ubuntu/_uploads");
         assertThat(Layout.upload(REPO, UPLOAD)).isEqualTo(upload);
         assertThat(Layout.uploadData(REPO, UPLOAD)).isEqualTo(upload + "/data");
-        assertThat(Layout.uploadHashStates(REPO, UPLOAD, Digest.Algorithm.SHA256))
-                .isEqualTo(upload + "/hashstates/sha256");
-        assertThat(Layout.uploadHashState(REPO, UPLOAD, Digest.Algorithm.SHA256, 1048576))
-                .isEqualTo(upload + "/hashstates/sha256/1048576");
     }
 
     @Test
@@ -59,7 +55,7 @@ class LayoutTest {
         RepositoryName odd = RepositoryName.of("a__b/c--d/e.f_g");
         List<String> paths = List.of(
                 Layout.blobData(SHA256), Layout.blobData(SHA512), Layout.repository(odd), Layout.uploads(odd),
-                Layout.uploadData(odd, UPLOAD), Layout.uploadHashState(odd, UPLOAD, Digest.Algorithm.SHA512, 0));
+                Layout.uploadData(odd, UPLOAD));
 
         assertThat(paths).allSatisfy(path -> assertThat(StoragePath.check(path)).isEqualTo(path));
     }

@@ -123,10 +123,11 @@ public final class JdbcMetadataStore implements MetadataStore {
     static final String REPOSITORY_EXISTS = "SELECT 1 FROM repositories WHERE name = ?";
     static final String INSERT_UPLOAD = "INSERT INTO uploads (id, repository_id, size, started_at, updated_at)"
             + " VALUES (?, " + REPOSITORY_ID + ", ?, ?, ?)";
-    private static final String UPLOAD_COLUMNS = "SELECT u.id, r.name, u.size, u.started_at, u.updated_at"
+    private static final String UPLOAD_COLUMNS = "SELECT u.id, r.name, u.size, u.started_at, u.updated_at, u.hash_state"
             + " FROM uploads u JOIN repositories r ON r.id = u.repository_id";
     static final String UPLOAD = UPLOAD_COLUMNS + " WHERE u.id = ?";
-    static final String ADVANCE_UPLOAD = "UPDATE uploads SET size = ?, updated_at = ? WHERE id = ? AND size = ?";
+    static final String ADVANCE_UPLOAD = "UPDATE uploads SET size = ?, updated_at = ?, hash_state = ?"
+            + " WHERE id = ? AND size = ?";
     static final String DELETE_UPLOAD = "DELETE FROM uploads WHERE id = ?";
     static final String UPLOADS_IDLE_SINCE =
             UPLOAD_COLUMNS + " WHERE u.updated_at < ? ORDER BY u.updated_at, u.id LIMIT ?";
@@ -614,12 +615,13 @@ public final class JdbcMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean advanceUpload(String id, long expectedSize, long newSize, Instant now) {
+    public boolean advanceUpload(String id, long expectedSize, long newSize, Instant now, String hashState) {
         if (newSize < 0) {
             throw new IllegalArgumentException("newSize must be >= 0");
         }
         long millis = now.toEpochMilli();
-        return write("advanceUpload", c -> update(c, ADVANCE_UPLOAD, newSize, millis, id, expectedSize) > 0);
+        return write("advanceUpload", c -> update(c, ADVANCE_UPLOAD, newSize, millis, hashState, id,
+                expectedSize) > 0);
     }
 
     @Override
@@ -652,7 +654,7 @@ public final class JdbcMetadataStore implements MetadataStore {
 
     private static UploadSession session(ResultSet rs) throws SQLException {
         return new UploadSession(rs.getString(1), RepositoryName.of(rs.getString(2)), rs.getLong(3),
-                Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)));
+                Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6));
     }
 
     @Override

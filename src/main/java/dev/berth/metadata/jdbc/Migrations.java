@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
 final class Migrations {
 
     /** The migration files this code knows, in order. Add a file here when adding one under db/migration. */
-    private static final List<String> FILES = List.of("V1__init.sql", "V2__gc.sql", "V3__settings.sql");
+    private static final List<String> FILES = List.of("V1__init.sql", "V2__gc.sql", "V3__settings.sql",
+            "V4__upload_hash_state.sql");
 
     private static final String LOCATION = "db/migration/";
     private static final Pattern FILE_NAME = Pattern.compile("V(\\d+)__(\\w+)\\.sql");

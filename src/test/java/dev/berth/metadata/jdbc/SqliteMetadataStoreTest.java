@@ -101,7 +101,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     void open_recordsAppliedMigrationsInSchemaVersion() throws SQLException {
         try (Connection c = jdbc().dataSource().getConnection()) {
             assertThat(rows(c, "SELECT version, description FROM schema_version ORDER BY version"))
-                    .containsExactly("1|init", "2|gc", "3|settings");
+                    .containsExactly("1|init", "2|gc", "3|settings", "4|upload hash state");
             assertThat(rows(c, "SELECT applied_at > 0 FROM schema_version")).containsOnly("1");
             assertThat(Migrations.currentVersion(c)).isEqualTo(Migrations.LATEST);
         }
@@ -340,7 +340,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
             }
             try (Connection c = stores.getFirst().dataSource().getConnection()) {
                 assertThat(rows(c, "SELECT version FROM schema_version ORDER BY version"))
-                        .containsExactly("1", "2", "3");
+                        .containsExactly("1", "2", "3", "4");
             }
             stores.getLast().putBlob(A, D1, 3, T0);
             assertThat(stores.getFirst().linkedBlobSize(A, D1)).contains(3L);
