@@ -140,6 +140,7 @@ public final class NettyHttpServer implements AutoCloseable {
         this.drainTimeout = options.drainTimeout();
         ServerContext serverContext = context;
         long idleSeconds = Math.max(1, idleTimeout.toSeconds());
+        IdleClose idleClose = new IdleClose();
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(16 * 1024)
                 .setMaxHeaderSize(64 * 1024)
@@ -156,7 +157,9 @@ public final class NettyHttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
+                        ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
+                                .addLast("idle-close", idleClose);
                         if (ssl != null) {
                             TlsPipeline.init(ch, ssl, decoderConfig, router, requests, serverContext);
                             return;

@@ -2,7 +2,6 @@ package dev.berth.http.netty;
 
 import dev.berth.http.Router;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -23,7 +22,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
-import io.netty.handler.timeout.IdleStateEvent;
 
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ExecutorService;
@@ -78,21 +76,8 @@ final class TlsPipeline {
                      ExecutorService requests, ServerContext server) {
         ch.config().setAutoRead(true);
         ch.pipeline()
-                .addLast("idle-close", new IdleClose())
                 .addLast("tls", ssl.newHandler(ch.alloc()))
                 .addLast("alpn", new Negotiator(decoderConfig, router, requests, server));
-    }
-
-    /** Closes a connection idle for {@code http.idletimeout} (before or after the handshake, any protocol). */
-    private static final class IdleClose extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-            } else {
-                ctx.fireUserEventTriggered(evt);
-            }
-        }
     }
 
     private static final class Negotiator extends ApplicationProtocolNegotiationHandler {
