@@ -32,10 +32,12 @@ class MetricsAndHealthTest {
             assertThat(berth.get("/nothing/here").statusCode()).isEqualTo(404);
 
             // a request is counted once its answer is written: the scrape may come a moment before that
-            Ops.await("all four GETs counted", () -> berth.metrics()
-                    .getOrDefault("berth_http_request_duration_seconds_count{route=\"blob\",method=\"GET\"}", 0.0) == 3
-                    && berth.metrics().getOrDefault(
-                            "berth_http_requests_total{route=\"none\",method=\"GET\",status=\"404\"}", 0.0) == 1);
+            Ops.await("all four GETs counted", () -> {
+                Map<String, Double> now = berth.metrics();
+                return now.getOrDefault("berth_http_request_duration_seconds_count{route=\"blob\",method=\"GET\"}",
+                        0.0) == 3 && now.getOrDefault(
+                        "berth_http_requests_total{route=\"none\",method=\"GET\",status=\"404\"}", 0.0) == 1;
+            });
             Map<String, Double> m = berth.metrics();
 
             assertThat(m).containsEntry("berth_http_requests_total{route=\"uploads\",method=\"POST\",status=\"201\"}", 1.0)
